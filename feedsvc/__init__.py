@@ -1,0 +1,5 @@
+"""feedsvc: publish a site's posts as RSS 2.0 and Atom 1.0 feeds."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

@@ -1,0 +1,61 @@
+"""A post's body as feed content: Markdown rendered, links made absolute, and a plain summary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import lxml.etree
+import lxml.html
+from markdown_it import MarkdownIt
+
+from feedsvc.posts import Post
+from feedsvc.text import cut, squash_spaces, xml_safe
+
+# CommonMark with raw HTML passed through: real posts (the sample among them) mix HTML blocks with
+# Markdown links.
+_MARKDOWN = MarkdownIt("commonmark", {"html": True})
+
+
+@dataclass(frozen=True)
+class Body:
+    """What a feed entry shows of a post."""
+
+    html: str  # full content; every href/src absolute, as feed readers do not resolve them
+    summary: str  # plain text: the writer's excerpt, else the first paragraph, cut to length
+
+
+def render_body(post: Post, excerpt_length: int) -> Body:
+    """Render the post's body for feeds. Relative and protocol-relative links are resolved against
+    the post's own URL, as a browser showing the post would (`//host/x` becomes `https://host/x`
+    on an https site)."""
+    source = _MARKDOWN.render(post.body) if post.is_markdown else post.body
+    if not source.strip():
+        return Body(html="", summary=cut(plain_text(post.excerpt or ""), excerpt_length))
+    fragment = lxml.html.fragment_fromstring(source, create_parent="div")
+    fragment.make_links_absolute(post.url, resolve_base_href=False, handle_failures="ignore")
+    html = (fragment.text or "") + "".join(
+        lxml.html.tostring(child, encoding="unicode") for child in fragment
+    )
+    summary = plain_text(post.excerpt) if post.excerpt else _first_paragraph(fragment)
+    return Body(html=xml_safe(html), summary=cut(summary, excerpt_length))
+
+
+def _first_paragraph(fragment: lxml.html.HtmlElement) -> str:
+    """Text of the first paragraph that has any, else of the whole body."""
+    for paragraph in fragment.iter("p"):
+        text = squash_spaces(paragraph.text_content())
+        if text:
+            return text
+    return squash_spaces(fragment.text_content())
+
+
+def plain_text(html: str) -> str:
+    """The text a reader would see in an HTML snippet, for summaries written with tags."""
+    if "<" not in html:
+        return squash_spaces(html)
+    try:
+        return squash_spaces(
+            lxml.html.fragment_fromstring(html, create_parent="div").text_content()
+        )
+    except lxml.etree.ParserError:
+        return squash_spaces(html)

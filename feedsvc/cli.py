@@ -1,0 +1,137 @@
+"""The command line: `feedsvc build | check`."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from feedsvc import __version__
+from feedsvc.errors import ConfigError, PostError
+from feedsvc.index import build_index
+from feedsvc.refresh import build, read_posts
+from feedsvc.settings import Settings, load_settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `feedsvc` console script; returns the exit status."""
+    args = _parser().parse_args(argv)
+    _configure_logging(args.verbose, args.quiet)
+    try:
+        settings = _settings(args)
+        status: int = args.command(args, settings)
+    except ConfigError as exc:
+        print(f"feedsvc: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return status
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--content", type=Path, metavar="DIR", help="content directory (FEEDSVC_CONTENT_DIR)"
+    )
+    common.add_argument(
+        "--config", type=Path, metavar="FILE", help="settings file in TOML (FEEDSVC_CONFIG)"
+    )
+    common.add_argument("-v", "--verbose", action="store_true", help="log every file read")
+    common.add_argument("-q", "--quiet", action="store_true", help="log errors only")
+    parser = argparse.ArgumentParser(
+        prog="feedsvc", description="Publish a site's posts as RSS and Atom feeds."
+    )
+    parser.add_argument("--version", action="version", version=f"feedsvc {__version__}")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    build_parser = commands.add_parser(
+        "build", parents=[common], help="write every feed into a folder a static server can serve"
+    )
+    build_parser.add_argument("out_dir", type=Path, metavar="OUT_DIR")
+    build_parser.set_defaults(command=_build)
+    check_parser = commands.add_parser(
+        "check", parents=[common], help="read every post and list the bad ones"
+    )
+    check_parser.set_defaults(command=_check)
+    return parser
+
+
+def _configure_logging(verbose: bool, quiet: bool) -> None:
+    level = logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING
+    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s: %(message)s")
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    config = args.config or (
+        Path(os.environ["FEEDSVC_CONFIG"]) if "FEEDSVC_CONFIG" in os.environ else None
+    )
+    overrides: dict[str, Any] = {}
+    if args.content is not None:
+        overrides["content_dir"] = args.content.resolve()
+    return load_settings(config, overrides=overrides)
+
+
+def _build(args: argparse.Namespace, settings: Settings) -> int:
+    progress = _ProgressLine(sys.stderr) if not args.quiet else None
+    report = build(
+        settings,
+        args.out_dir,
+        now=dt.datetime.now(dt.UTC),
+        progress=progress or (lambda stage, done, total: None),
+    )
+    if progress:
+        progress.clear()
+    published = report.published
+    print(
+        f"{report.posts} posts, {report.feeds} feeds "
+        f"({published.written} files written, {published.unchanged} unchanged, "
+        f"{published.removed} removed), {len(report.bad)} bad files, "
+        f"{report.seconds:.2f} s -> {args.out_dir}"
+    )
+    return 0
+
+
+def _check(args: argparse.Namespace, settings: Settings) -> int:
+    logging.getLogger("feedsvc.refresh").setLevel(logging.ERROR)  # listed below instead
+    read = read_posts(settings)
+    index = build_index(read.posts, dt.datetime.now(dt.UTC), settings.item_limit, settings.future)
+    bad: list[PostError] = read.bad + index.problems
+    for error in bad:
+        print(error)
+    print(f"{read.files} files: {len(read.posts) - len(index.problems)} good, {len(bad)} bad")
+    return 1 if bad else 0
+
+
+class _ProgressLine:
+    """Progress on stderr: one rewritten line on a terminal, a line every 10 s in a log."""
+
+    def __init__(self, stream: TextIO, clock: Any = time.monotonic) -> None:
+        self.stream = stream
+        self.clock = clock
+        self.tty = stream.isatty()
+        self.interval = 0.25 if self.tty else 10.0
+        self.last = clock()
+        self.shown = False
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        now = self.clock()
+        if now - self.last < self.interval:
+            return
+        self.last = now
+        line = f"{stage}: {done:,}/{total:,} ({100 * done // max(total, 1)}%)"
+        if self.tty:
+            self.stream.write(f"\r\x1b[K{line}")
+            self.shown = True
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+    def clear(self) -> None:
+        if self.shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()

@@ -1,0 +1,58 @@
+"""The one date parser: every date a post can carry becomes an aware datetime here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from dateutil import parser as dateutil_parser
+
+# Two defaults that differ in year, month and day: a part the text leaves out shows up as a
+# difference between the two parses, so "May 30" is refused instead of silently taking this year.
+_DEFAULT_A = dt.datetime(2001, 1, 1)  # noqa: DTZ001 - a parse default, the zone comes from the text
+_DEFAULT_B = dt.datetime(2002, 2, 2)  # noqa: DTZ001 - as above
+_FILE_NAME_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-")
+
+
+def parse_date(value: object, zone: dt.tzinfo) -> dt.datetime:
+    """Read a front matter date as Jekyll accepts it, as an aware datetime.
+
+    Accepts `2022-05-30 11:16:46 +0800`, ISO 8601 with or without a zone, a bare date, and numbers
+    such as 20220530. A date or time without a zone is taken in the site's `zone`. Raises ValueError
+    saying what is wrong, for an impossible date or text that is not a complete date.
+    """
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=zone)
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day, tzinfo=zone)
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        raise ValueError(f"expected a date, got {type(value).__name__} {value!r}")
+    text = value.strip()
+    try:
+        first = dateutil_parser.parse(text, default=_DEFAULT_A)
+        second = dateutil_parser.parse(text, default=_DEFAULT_B)
+    except (dateutil_parser.ParserError, ValueError, OverflowError) as exc:
+        raise ValueError(f"unreadable date {text!r}: {_reason(exc)}") from None
+    if first.date() != second.date():
+        raise ValueError(f"incomplete date {text!r}: it needs a year, a month and a day")
+    return first if first.tzinfo else first.replace(tzinfo=zone)
+
+
+def date_from_file_name(name: str, zone: dt.tzinfo) -> dt.datetime | None:
+    """The date of a Jekyll-style `YYYY-MM-DD-title` file name, at midnight; None without one."""
+    match = _FILE_NAME_DATE.match(name)
+    if match is None:
+        return None
+    year, month, day = (int(part) for part in match.groups())
+    try:
+        return dt.datetime(year, month, day, tzinfo=zone)
+    except ValueError as exc:
+        raise ValueError(f"impossible date in file name {name!r}: {exc}") from None
+
+
+def _reason(exc: Exception) -> str:
+    """dateutil repeats the input in its messages; keep only the why."""
+    message = str(exc)
+    return message.split(":")[0] if ": " in message else message

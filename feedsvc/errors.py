@@ -1,0 +1,25 @@
+"""The one exception hierarchy: every error feedsvc raises on purpose is a FeedsvcError."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class FeedsvcError(Exception):
+    """Base class, so callers can catch everything feedsvc raises on purpose and nothing else."""
+
+
+class ConfigError(FeedsvcError, ValueError):
+    """A setting is unknown, of the wrong type or out of range; the message is one line."""
+
+
+class PostError(FeedsvcError, ValueError):
+    """One file could not be read as a post; it is skipped and reported, never fatal.
+
+    The message always names the file, so a log line or `feedsvc check` output is enough to fix it.
+    """
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path  # the file as found under the content directory
+        self.reason = reason  # why it was skipped, in words a writer understands

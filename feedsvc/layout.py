@@ -1,0 +1,54 @@
+"""The URL layout: where each feed lives, the same path over HTTP and on disk.
+
+    /feed.atom                   /feed.rss                    the whole site
+    /categories/<slug>.atom      /categories/<slug>.rss       one category
+    /tags/<slug>.atom            /tags/<slug>.rss             one tag
+    /feeds.opml                                               every feed, for import
+
+Subscribers keep these URLs for years: never change them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from urllib.parse import quote
+
+from feedsvc.index import FeedKey, FeedKind
+
+OPML_PATH = "feeds.opml"
+
+
+class FeedFormat(StrEnum):
+    """A document format; its value is the file extension."""
+
+    ATOM = "atom"
+    RSS = "rss"
+
+
+@dataclass(frozen=True)
+class FormatInfo:
+    """How one format is served."""
+
+    media_type: str  # Content-Type without parameters
+    label: str  # shown to people
+
+
+FORMATS: dict[FeedFormat, FormatInfo] = {
+    FeedFormat.ATOM: FormatInfo("application/atom+xml", "Atom 1.0"),
+    FeedFormat.RSS: FormatInfo("application/rss+xml", "RSS 2.0"),
+}
+
+_FOLDERS = {FeedKind.CATEGORY: "categories", FeedKind.TAG: "tags"}
+
+
+def feed_path(key: FeedKey, fmt: FeedFormat) -> str:
+    """The document's path relative to the site root, as Unicode (also its file name on disk)."""
+    if key.kind is FeedKind.SITE:
+        return f"feed.{fmt.value}"
+    return f"{_FOLDERS[key.kind]}/{key.slug}.{fmt.value}"
+
+
+def feed_url(site_url: str, key: FeedKey, fmt: FeedFormat) -> str:
+    """The document's absolute URL, percent-encoded."""
+    return site_url + quote(feed_path(key, fmt), safe="/")

@@ -1,0 +1,109 @@
+"""Split a post's text into its YAML front matter and its body, safely, whatever the bytes are."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from frontmatter.default_handlers import YAMLHandler
+
+# Deeper nesting than this is refused before libyaml's composer sees it: at some tens of thousands
+# of levels the C composer overflows the stack and kills the process (PyYAML 6.0.3).
+MAX_NESTING = 64
+# Values reachable from the front matter, counting each alias again: refuses "billion laughs".
+MAX_VALUES = 10_000
+
+
+class _YAMLLoader(yaml.CSafeLoader):
+    """The safe C loader, minus timestamp resolution: every date reaches the one date parser."""
+
+
+_YAMLLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.CSafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+class FrontMatterError(ValueError):
+    """The front matter is missing or unusable; the message says why, in a writer's words."""
+
+
+class _StrictYAMLHandler(YAMLHandler):
+    """python-frontmatter's YAML handler with our loader and one-line errors."""
+
+    def load(self, fm: str, **kwargs: object) -> Any:
+        _check_nesting(fm)
+        try:
+            return yaml.load(fm, Loader=_YAMLLoader)  # noqa: S506 - a SafeLoader subclass
+        except yaml.YAMLError as exc:
+            raise FrontMatterError(f"front matter is not valid YAML: {_one_line(exc)}") from None
+        except (ValueError, TypeError, RecursionError) as exc:
+            raise FrontMatterError(f"front matter is not valid YAML: {exc}") from None
+
+
+_HANDLER = _StrictYAMLHandler()
+
+
+def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
+    """Return (metadata, body). Raises FrontMatterError for a file that is not a usable post.
+
+    python-frontmatter's handler finds the `---` lines; its `parse` is not used because it turns
+    every problem (an unclosed block, a list instead of a mapping) into silently empty metadata.
+    """
+    text = text.strip()
+    if not text:
+        raise FrontMatterError("empty file")
+    if not _HANDLER.detect(text):
+        raise FrontMatterError("no YAML front matter: a post starts with a line '---'")
+    try:
+        fm, body = _HANDLER.split(text)
+    except ValueError:
+        raise FrontMatterError(
+            "front matter is not closed: no second '---' line (is the file half-written?)"
+        ) from None
+    raw = _HANDLER.load(fm)
+    if raw is None:
+        raise FrontMatterError("front matter is empty")
+    if not isinstance(raw, dict):
+        raise FrontMatterError(f"front matter must be key: value pairs, not a {type(raw).__name__}")
+    _check_size(raw)
+    return raw, body.strip()
+
+
+def _check_nesting(fm: str) -> None:
+    """Refuse deeply nested YAML by reading its events, which libyaml produces without recursion."""
+    if fm.count("[") + fm.count("{") <= MAX_NESTING and len(fm) <= 65_536:
+        return  # too few brackets and too short for dangerous nesting: skip the extra parse
+    depth = 0
+    try:
+        for event in yaml.parse(fm, Loader=_YAMLLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_NESTING:
+                    raise FrontMatterError(f"front matter nests deeper than {MAX_NESTING} levels")
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError as exc:
+        raise FrontMatterError(f"front matter is not valid YAML: {_one_line(exc)}") from None
+
+
+def _check_size(value: Any) -> None:
+    """Count the values reachable from the front matter, stopping at MAX_VALUES."""
+    pending = [value]
+    seen = 0
+    while pending:
+        item = pending.pop()
+        seen += 1
+        if seen > MAX_VALUES:
+            raise FrontMatterError(
+                f"front matter holds more than {MAX_VALUES} values (YAML alias expansion?)"
+            )
+        if isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list | tuple | set):
+            pending.extend(item)
+
+
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split())

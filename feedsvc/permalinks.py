@@ -1,0 +1,74 @@
+"""Post URLs from Jekyll-style permalink patterns, as absolute, ASCII-only URLs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from urllib.parse import quote
+
+# Jekyll's named styles (https://jekyllrb.com/docs/permalinks/#built-in-formats).
+STYLES = {
+    "date": "/:categories/:year/:month/:day/:title:output_ext",
+    "pretty": "/:categories/:year/:month/:day/:title/",
+    "ordinal": "/:categories/:year/:y_day/:title:output_ext",
+    "weekdate": "/:categories/:year/W:week/:short_day/:title:output_ext",
+    "none": "/:categories/:title:output_ext",
+}
+_PLACEHOLDER = re.compile(r":([a-z_]+)")
+_SAFE_IN_PATH = "/:@!$&'()*+,;=-._~%"
+
+
+@dataclass(frozen=True)
+class PermalinkParts:
+    """What a permalink pattern can refer to."""
+
+    date: dt.datetime  # in the site's time zone, as Jekyll uses it
+    title: str  # the file name without its date prefix and extension
+    categories: Sequence[str]
+
+
+_FIELDS: dict[str, Callable[[PermalinkParts], str]] = {
+    "year": lambda p: f"{p.date:%Y}",
+    "short_year": lambda p: f"{p.date:%y}",
+    "month": lambda p: f"{p.date:%m}",
+    "i_month": lambda p: str(p.date.month),
+    "short_month": lambda p: f"{p.date:%b}",
+    "long_month": lambda p: f"{p.date:%B}",
+    "day": lambda p: f"{p.date:%d}",
+    "i_day": lambda p: str(p.date.day),
+    "y_day": lambda p: f"{p.date:%j}",
+    "week": lambda p: f"{p.date.isocalendar().week:02d}",
+    "short_day": lambda p: f"{p.date:%a}",
+    "long_day": lambda p: f"{p.date:%A}",
+    "hour": lambda p: f"{p.date:%H}",
+    "minute": lambda p: f"{p.date:%M}",
+    "second": lambda p: f"{p.date:%S}",
+    "title": lambda p: _segment(p.title),
+    "slug": lambda p: _segment(p.title.lower()),
+    "categories": lambda p: "/".join(_segment(c.lower()) for c in p.categories),
+    "output_ext": lambda p: ".html",
+}
+
+
+def expand(pattern: str, parts: PermalinkParts) -> str:
+    """The site-relative path a pattern gives for one post (unknown placeholders stay as text)."""
+    pattern = STYLES.get(pattern, pattern)
+    path = _PLACEHOLDER.sub(
+        lambda m: _FIELDS[m.group(1)](parts) if m.group(1) in _FIELDS else m.group(0), pattern
+    )
+    return re.sub(r"/{2,}", "/", path)
+
+
+def absolute(site_url: str, path: str) -> str:
+    """Join a site-relative path (or keep a full URL) and percent-encode what a URI may not hold."""
+    if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", path):
+        return quote(path, safe=_SAFE_IN_PATH + "?#[]")
+    return site_url + quote(path.lstrip("/"), safe=_SAFE_IN_PATH + "?#")
+
+
+def _segment(text: str) -> str:
+    """One path segment: encoded, and never `.` or `..`, which would climb out of the site."""
+    encoded = quote(text, safe="-._~")
+    return "%2E" * len(encoded) if encoded in {".", ".."} else encoded

@@ -1,0 +1,195 @@
+"""Read one file into a Post, or raise PostError saying why: Jekyll's rules for front matter."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from feedsvc import permalinks
+from feedsvc.dates import date_from_file_name, parse_date
+from feedsvc.errors import PostError
+from feedsvc.files import UnreadableFile, read_text
+from feedsvc.matter import FrontMatterError, split_front_matter
+from feedsvc.settings import Settings
+from feedsvc.text import squash_spaces, xml_safe
+
+MARKDOWN_SUFFIXES = frozenset({".md", ".markdown", ".txt"})
+
+
+@dataclass(frozen=True)
+class Post:
+    """One post as its front matter describes it. All datetimes are aware; all text is XML-safe."""
+
+    source: str  # path relative to the content directory, with `/`: the post's stable key
+    title: str
+    date: dt.datetime  # publication time, in the zone it was written with
+    updated: dt.datetime  # last change the writer declared (last_modified_at), else `date`
+    categories: tuple[str, ...]  # names exactly as written, in order, without repeats
+    tags: tuple[str, ...]  # likewise
+    author: str | None  # from front matter; None means the site's author
+    excerpt: str | None  # the writer's own summary, as plain text; None means derive one
+    body: str  # the text after the front matter, Markdown or HTML
+    is_markdown: bool  # render `body` as Markdown (.md, .markdown, .txt) or use it as HTML
+    url: str  # absolute permalink
+    id: str  # entry id: front matter id/guid, else the permalink; never changes on a touch
+    published: bool  # False for `published: false`: read and checked, never in a feed
+    mtime_ns: int  # file identity, so a later refresh can tell what changed
+    size: int
+    inode: int
+
+
+def read_post(path: Path, settings: Settings) -> Post:
+    """Read the post at `path` (under settings.content_dir). Raises PostError naming the reason."""
+    try:
+        text, info = read_text(path, settings.content_dir, settings.max_post_bytes)
+        meta, body = split_front_matter(text)
+    except (UnreadableFile, FrontMatterError) as exc:
+        raise PostError(path, str(exc)) from None
+    try:
+        return _build(path, meta, xml_safe(body), info, settings)
+    except ValueError as exc:
+        raise PostError(path, str(exc)) from None
+
+
+def _build(
+    path: Path, meta: dict[str, Any], body: str, info: os.stat_result, settings: Settings
+) -> Post:
+    source = PurePosixPath(*path.relative_to(settings.content_dir).parts).as_posix()
+    zone = settings.zone
+    title = _title(meta.get("title"))
+    date, date_is_stable = _date(meta, path, info, zone)
+    updated_raw = _first(meta, "last_modified_at", "updated", "modified")
+    updated = parse_date(updated_raw, zone) if updated_raw is not None else date
+    categories = _names(meta, "category", "categories")
+    tags = _names(meta, "tag", "tags")
+    if len(categories) + len(tags) > settings.max_terms_per_post:
+        raise ValueError(
+            f"{len(categories)} categories and {len(tags)} tags: at most "
+            f"{settings.max_terms_per_post} in all (max_terms_per_post)"
+        )
+    url = _url(meta, path, date, categories, settings)
+    explicit_id = _first(meta, "id", "guid")
+    return Post(
+        source=source,
+        title=title,
+        date=date,
+        updated=updated,
+        categories=categories,
+        tags=tags,
+        author=_author(meta.get("author")),
+        excerpt=_excerpt(meta),
+        body=body,
+        is_markdown=path.suffix.lower() in MARKDOWN_SUFFIXES,
+        url=url,
+        id=_id(explicit_id, url, date_is_stable, source, settings),
+        published=meta.get("published") is not False,
+        mtime_ns=info.st_mtime_ns,
+        size=info.st_size,
+        inode=info.st_ino,
+    )
+
+
+def _first(meta: dict[str, Any], *keys: str) -> Any:
+    for key in keys:
+        if meta.get(key) is not None:
+            return meta[key]
+    return None
+
+
+def _title(value: Any) -> str:
+    if value is None:
+        raise ValueError("no title: front matter needs `title: ...`")
+    if not isinstance(value, str):
+        raise ValueError(f"title must be text, got {type(value).__name__} {value!r:.60}")
+    title = squash_spaces(xml_safe(value))
+    if not title:
+        raise ValueError("title is empty")
+    return title
+
+
+def _date(
+    meta: dict[str, Any], path: Path, info: os.stat_result, zone: dt.tzinfo
+) -> tuple[dt.datetime, bool]:
+    """The post's date and whether it comes from the post itself (not from the file's mtime)."""
+    if meta.get("date") is not None:
+        try:
+            return parse_date(meta["date"], zone), True
+        except ValueError as exc:
+            raise ValueError(f"date: {exc}") from None
+    from_name = date_from_file_name(path.name, zone)
+    if from_name is not None:
+        return from_name, True
+    return dt.datetime.fromtimestamp(info.st_mtime, tz=zone), False
+
+
+def _names(meta: dict[str, Any], singular: str, plural: str) -> tuple[str, ...]:
+    """Categories or tags as Jekyll reads them: the singular key wins and is one name; the plural
+    key's string is split on white space; lists are flattened; repeats dropped, order kept."""
+    if meta.get(singular) is not None:
+        key, value, split = singular, meta[singular], False
+    else:
+        key, value, split = plural, meta.get(plural), True
+    if value is None:
+        return ()
+    items = value if isinstance(value, list) else [value]
+    names: list[str] = []
+    for item in items:
+        if isinstance(item, bool) or not isinstance(item, str | int | float):
+            raise ValueError(f"{key}: each name must be text, got {type(item).__name__}")
+        text = xml_safe(str(item))
+        parts = text.split() if split and isinstance(value, str) else [text.strip()]
+        names.extend(part for part in parts if part)
+    return tuple(dict.fromkeys(names))
+
+
+def _author(value: Any) -> str | None:
+    if isinstance(value, dict):
+        value = value.get("name")
+    if value is None:
+        return None
+    if not isinstance(value, str | int):
+        raise ValueError(f"author must be text, got {type(value).__name__}")
+    return squash_spaces(xml_safe(str(value))) or None
+
+
+def _excerpt(meta: dict[str, Any]) -> str | None:
+    value = _first(meta, "excerpt", "description", "summary")
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"excerpt must be text, got {type(value).__name__}")
+    return squash_spaces(xml_safe(value)) or None
+
+
+def _url(
+    meta: dict[str, Any], path: Path, date: dt.datetime, categories: tuple[str, ...], s: Settings
+) -> str:
+    explicit = meta.get("permalink")
+    if explicit is not None:
+        if not isinstance(explicit, str) or not explicit.strip():
+            raise ValueError("permalink must be non-empty text")
+        return permalinks.absolute(s.site_url, xml_safe(explicit.strip()))
+    stem = path.name.rsplit(".", 1)[0]
+    title = stem[11:] if date_from_file_name(path.name, s.zone) is not None else stem
+    parts = permalinks.PermalinkParts(
+        date=date.astimezone(s.zone), title=title, categories=categories
+    )
+    return permalinks.absolute(s.site_url, permalinks.expand(s.permalink, parts))
+
+
+def _id(explicit: Any, url: str, date_is_stable: bool, source: str, s: Settings) -> str:
+    """The entry id. A permalink built from the file's mtime would change on every touch, so such a
+    post is identified by its path instead."""
+    if explicit is not None:
+        if isinstance(explicit, bool) or not isinstance(explicit, str | int):
+            raise ValueError(f"id must be text, got {type(explicit).__name__}")
+        text = xml_safe(str(explicit)).strip()
+        if not text:
+            raise ValueError("id is empty")
+        return text
+    if date_is_stable:
+        return url
+    return permalinks.absolute(s.site_url, "/" + source)

@@ -1,0 +1,274 @@
+"""The settings table: defaults, config file, FEEDSVC_* environment overrides and validation.
+
+Every setting is declared once, as a field of `Settings` with its help text; the config file, the
+environment, the README and the tests all read that one declaration.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import os
+import tomllib
+import typing
+import zoneinfo
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from feedsvc.errors import ConfigError
+
+ENV_PREFIX = "FEEDSVC_"
+EXAMPLE_CONTENT = Path(__file__).parent / "example"
+
+
+def _setting(default: Any, help: str) -> Any:
+    """Declare one setting: its default and the sentence that documents it."""
+    if isinstance(default, list):
+        return dataclasses.field(default_factory=lambda: list(default), metadata={"help": help})
+    return dataclasses.field(default=default, metadata={"help": help})
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """Everything an operator can set. Each field's help is the documentation of that key."""
+
+    site_title: str = _setting(
+        "财经新闻 · feedsvc example", "The site's name: the site feed's title."
+    )
+    site_url: str = _setting(
+        "http://127.0.0.1:8000/",
+        "The site's public URL; feed links, permalinks and ids are built on it.",
+    )
+    feeds_url: str = _setting(
+        "",
+        "Public URL the feeds are served from, when not the site's (e.g. https://feeds.example.com/).",
+    )
+    site_description: str = _setting(
+        "Financial news from Chinese sources, published by feedsvc.",
+        "One sentence about the site (RSS channel description, Atom subtitle).",
+    )
+    site_author: str = _setting(
+        "feedsvc example", "Author named for posts that do not name their own."
+    )
+    language: str = _setting("zh-CN", "Language of the posts, as a BCP 47 tag (e.g. en, zh-CN).")
+    timezone: str = _setting(
+        "Asia/Shanghai", "IANA time zone for dates written without one (e.g. Europe/Berlin)."
+    )
+    content_dir: Path = _setting(
+        EXAMPLE_CONTENT,
+        "Folder holding the posts. A relative path in a config file is relative to that file.",
+    )
+    item_limit: int = _setting(20, "Most entries in one feed: the newest ones.")
+    excerpt_length: int = _setting(
+        200, "Longest automatic summary, in characters, when a post has no excerpt."
+    )
+    permalink: str = _setting(
+        "/:categories/:year/:month/:day/:title:output_ext",
+        "Pattern of post URLs, as Jekyll writes it; a post's `permalink` overrides it.",
+    )
+    future: bool = _setting(False, "Publish posts dated in the future before their time comes.")
+    category_feed_title: str = _setting(
+        "{name} – {site_title}",
+        "Title of a category's feed; {name} and {site_title} are filled in.",
+    )
+    tag_feed_title: str = _setting(
+        "#{name} – {site_title}", "Title of a tag's feed; {name} and {site_title} are filled in."
+    )
+    exclude: list[str] = _setting(
+        ["_drafts", "_site", "_layouts", "_includes", "node_modules"],
+        "Folder names never read for posts (hidden files and folders are always skipped).",
+    )
+    max_post_bytes: int = _setting(
+        10 * 1024 * 1024, "Largest post file read, in bytes; a larger file is reported as bad."
+    )
+    max_terms_per_post: int = _setting(
+        100, "Most categories plus tags one post may have; a post with more is reported as bad."
+    )
+
+    @property
+    def feeds_base(self) -> str:
+        """Where the feeds are served: feeds_url, else the site's URL."""
+        return self.feeds_url or self.site_url
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The site's time zone, for dates written without one."""
+        return zoneinfo.ZoneInfo(self.timezone)
+
+
+def setting_fields() -> list[dataclasses.Field[Any]]:
+    """Every setting, in declaration order (the order of the config file and the README)."""
+    return list(dataclasses.fields(Settings))
+
+
+def setting_types() -> dict[str, Any]:
+    """Each setting's type, resolved from the annotations."""
+    return typing.get_type_hints(Settings)
+
+
+def load_settings(
+    config_file: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Defaults, then the config file, then FEEDSVC_* variables, then explicit overrides.
+
+    Raises ConfigError with a one-line message for an unknown key, a wrong type, a bad value or a
+    missing content directory, so start-up fails clearly instead of with a traceback.
+    """
+    values: dict[str, Any] = {}
+    if config_file is not None:
+        values.update(_read_config_file(config_file))
+    values.update(_read_env(os.environ if env is None else env))
+    values.update(overrides or {})
+    for key in ("site_url", "feeds_url"):  # so relative references resolve under, not beside
+        if values.get(key) and not values[key].endswith("/"):
+            values[key] += "/"
+    settings = Settings(**values)
+    _validate(settings)
+    return settings
+
+
+def _read_config_file(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as f:
+            raw = tomllib.load(f)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    values = {}
+    types = setting_types()
+    for key, raw_value in raw.items():
+        _check_known(key, f"{path}: unknown key {key!r}")
+        value = _coerce(key, types[key], raw_value, f"{path}: {key}")
+        if isinstance(value, Path) and not value.is_absolute():
+            value = (path.parent / value).resolve()
+        values[key] = value
+    return values
+
+
+def _read_env(env: Mapping[str, str]) -> dict[str, Any]:
+    values = {}
+    types = setting_types()
+    for var, text in env.items():
+        if not var.startswith(ENV_PREFIX) or var == f"{ENV_PREFIX}CONFIG":
+            continue
+        key = var.removeprefix(ENV_PREFIX).lower()
+        _check_known(key, f"environment variable {var}: no setting {key!r}")
+        values[key] = _coerce(key, types[key], _from_env_text(types[key], text), var)
+    return values
+
+
+def _check_known(key: str, message: str) -> None:
+    names = [f.name for f in setting_fields()]
+    if key not in names:
+        close = difflib.get_close_matches(key, names, n=1)
+        raise ConfigError(message + (f" (did you mean {close[0]!r}?)" if close else ""))
+
+
+def _from_env_text(kind: Any, text: str) -> Any:
+    """Turn an environment variable's text into the value a TOML file would have given."""
+    if kind is bool:
+        lowered = text.strip().lower()
+        if lowered in {"1", "true", "yes", "on"}:
+            return True
+        if lowered in {"0", "false", "no", "off"}:
+            return False
+        return text
+    if kind is int:
+        try:
+            return int(text)
+        except ValueError:
+            return text
+    if kind is float:
+        try:
+            return float(text)
+        except ValueError:
+            return text
+    if kind == list[str]:
+        return [part.strip() for part in text.split(",") if part.strip()]
+    return text
+
+
+def _coerce(key: str, kind: Any, value: Any, where: str) -> Any:
+    """Check a value against its setting's type; Path settings accept strings."""
+    if kind is Path and isinstance(value, str):
+        return Path(value)
+    ok: Callable[[Any], bool] = {
+        str: lambda v: isinstance(v, str),
+        bool: lambda v: isinstance(v, bool),
+        int: lambda v: isinstance(v, int) and not isinstance(v, bool),
+        float: lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+        list[str]: lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
+    }[kind]
+    if not ok(value):
+        raise ConfigError(f"{where}: expected {_type_name(kind)}, got {value!r}")
+    return float(value) if kind is float else value
+
+
+def _type_name(kind: Any) -> str:
+    return {str: "a string", bool: "true or false", int: "an integer", float: "a number"}.get(
+        kind, "a list of strings"
+    )
+
+
+def _validate(settings: Settings) -> None:
+    for key, check in _CHECKS.items():
+        problem = check(getattr(settings, key))
+        if problem:
+            raise ConfigError(f"{key}: {problem}")
+
+
+def _check_url(url: str) -> str | None:
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        return f"{url!r} is not an absolute http(s) URL"
+    return None
+
+
+def _check_zone(name: str) -> str | None:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return f"unknown time zone {name!r}"
+    return None
+
+
+def _check_content_dir(path: Path) -> str | None:
+    if not path.exists():
+        return f"content directory {str(path)!r} does not exist"
+    if not path.is_dir():
+        return f"content directory {str(path)!r} is not a directory"
+    return None
+
+
+def _at_least(minimum: int) -> Callable[[int], str | None]:
+    return lambda n: None if n >= minimum else f"must be at least {minimum}, got {n}"
+
+
+def _check_title_template(template: str) -> str | None:
+    try:
+        template.format(name="x", site_title="y")
+    except (KeyError, IndexError, ValueError) as exc:
+        return f"{template!r} may use only {{name}} and {{site_title}} ({exc})"
+    return None
+
+
+_CHECKS: dict[str, Callable[[Any], str | None]] = {
+    "site_url": _check_url,
+    "feeds_url": lambda url: _check_url(url) if url else None,
+    "timezone": _check_zone,
+    "content_dir": _check_content_dir,
+    "item_limit": _at_least(1),
+    "excerpt_length": _at_least(1),
+    "max_post_bytes": _at_least(1),
+    "max_terms_per_post": _at_least(1),
+    "site_title": lambda s: None if s.strip() else "must not be empty",
+    "language": lambda s: None if s.strip() else "must not be empty",
+    "permalink": lambda s: None if s.startswith("/") else f"{s!r} must start with '/'",
+    "category_feed_title": _check_title_template,
+    "tag_feed_title": _check_title_template,
+}

@@ -1,0 +1,163 @@
+"""Feeds: valid Atom and RSS that feedparser reads cleanly, the same bytes for the same content."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from urllib.parse import quote
+
+import lxml.etree
+import pytest
+
+from feedsvc.index import SITE_FEED, FeedKey, FeedKind, build_index
+from feedsvc.layout import FeedFormat, feed_path
+from feedsvc.refresh import read_posts, render_documents
+from feedsvc.settings import EXAMPLE_CONTENT, load_settings
+
+from .conftest import NOW, SAMPLE_NAME, MakeSettings, assert_valid_atom, parse_feed, write_post
+
+GOLDEN = Path(__file__).parent / "golden" / "example"
+CATEGORY = "shanghaizhengquanbao·zhongguozhengquanwang"
+TAG = "上海证券报·中国证券网新闻"
+
+
+def _documents(make_settings: MakeSettings, **overrides: object) -> dict[str, bytes]:
+    settings = make_settings(**overrides)
+    index = build_index(read_posts(settings).posts, NOW, settings.item_limit, settings.future)
+    return render_documents(index, settings)
+
+
+@pytest.mark.parametrize("fmt", list(FeedFormat))
+def test_sample_feeds(sample_dir: Path, make_settings: MakeSettings, fmt: FeedFormat) -> None:
+    documents = _documents(make_settings)
+    paths = {f"feed.{fmt}", f"categories/{CATEGORY}.{fmt}", f"tags/{TAG}.{fmt}"}
+    assert paths <= documents.keys()
+    for path in paths:
+        feed = parse_feed(documents[path])
+        assert len(feed.entries) == 1
+        entry = feed.entries[0]
+        assert entry.title == "盛京银行上海分行发布助力复工复产15条专项金融服务方案及举措"
+        assert entry.published_parsed[:6] == (2022, 5, 30, 3, 16, 46)  # 11:16:46 +0800
+        assert [t.term for t in entry.tags] == [CATEGORY, TAG]
+        assert 'href="https://finews.withounder.com/"' in entry.content[0].value
+        assert entry.summary.startswith("上海证券报近日获悉")
+        assert feed.feed.language == "zh-CN"
+        assert feed.feed.generator == "feedsvc"
+    assert "2022-05-30T11:16:46+08:00" in documents["feed.atom"].decode()
+    assert "Mon, 30 May 2022 11:16:46 +0800" in documents["feed.rss"].decode()
+    category = parse_feed(documents[f"categories/{CATEGORY}.{fmt}"]).feed
+    assert CATEGORY in category.title
+    tag = parse_feed(documents[f"tags/{TAG}.{fmt}"]).feed
+    assert TAG in tag.title
+
+
+def test_feed_links_and_self(sample_dir: Path, make_settings: MakeSettings) -> None:
+    documents = _documents(make_settings, feeds_url="https://feeds.example.com")
+    atom = parse_feed(documents[f"tags/{TAG}.atom"]).feed
+    links = {link.rel: link.href for link in atom.links}
+    quoted = quote(TAG)  # %E4%B8%8A...: the tag's own characters, percent-encoded
+    assert links == {
+        "self": f"https://feeds.example.com/tags/{quoted}.atom",
+        "alternate": "https://news.example.com/",
+    }
+    rss = lxml.etree.fromstring(documents[f"tags/{TAG}.rss"])
+    self_link = rss.find("channel/{http://www.w3.org/2005/Atom}link")
+    assert self_link.get("rel") == "self"
+    assert self_link.get("href") == f"https://feeds.example.com/tags/{quoted}.rss"
+
+
+def test_every_atom_document_validates(make_settings: MakeSettings) -> None:
+    documents = _documents(make_settings, content_dir=EXAMPLE_CONTENT)
+    atom = [path for path in documents if path.endswith(".atom")]
+    assert len(atom) > 20
+    for path in atom:
+        assert_valid_atom(documents[path])
+
+
+def test_entries_carry_author_and_every_term(
+    content_dir: Path, make_settings: MakeSettings
+) -> None:
+    write_post(
+        content_dir,
+        "p.md",
+        "title: T\ndate: 2022-01-01\nauthor: 记者 王磊\ncategories: a b\ntags: [c d]",
+    )
+    documents = _documents(make_settings)
+    for fmt in FeedFormat:
+        entry = parse_feed(documents[f"feed.{fmt}"]).entries[0]
+        assert entry.author == "记者 王磊"
+        assert [t.term for t in entry.tags] == ["a", "b", "c d"]
+
+
+def test_forbidden_characters_never_break_a_feed(
+    content_dir: Path, make_settings: MakeSettings
+) -> None:
+    write_post(
+        content_dir,
+        "bad-chars.md",
+        'title: "T\\x00\\x0b"\ndate: 2022-01-01\nauthor: "A\\x1b"\n'
+        'tags: "t\\x08"\nexcerpt: "e\\x01"',
+        "body \x0c\x00 text",
+    )
+    write_post(content_dir, "fine.md", "title: Fine\ndate: 2022-01-02")
+    documents = _documents(make_settings)
+    for path, data in documents.items():
+        if path.endswith((".atom", ".rss")):
+            assert len(parse_feed(data).entries) >= 1
+    assert_valid_atom(documents["feed.atom"])
+
+
+def test_empty_site_gives_a_valid_empty_feed(make_settings: MakeSettings) -> None:
+    documents = _documents(make_settings)
+    assert sorted(documents) == ["feed.atom", "feed.rss", "feeds.opml"]
+    for fmt in FeedFormat:
+        assert parse_feed(documents[f"feed.{fmt}"]).entries == []
+    assert_valid_atom(documents["feed.atom"])
+
+
+def test_same_content_same_bytes_after_touch_and_copy(
+    tmp_path: Path, make_settings: MakeSettings
+) -> None:
+    first = _documents(make_settings, content_dir=EXAMPLE_CONTENT)
+    copy = tmp_path / "copy"
+    shutil.copytree(EXAMPLE_CONTENT, copy)  # new inodes and mtimes: nothing may depend on them
+    for path in copy.iterdir():
+        os.utime(path, (2_000_000_000, 2_000_000_000))
+    assert _documents(make_settings, content_dir=copy) == first
+
+
+def test_updated_is_the_newest_entry(content_dir: Path, make_settings: MakeSettings) -> None:
+    write_post(content_dir, "a.md", "title: A\ndate: 2022-01-01\nlast_modified_at: 2022-03-01")
+    write_post(content_dir, "b.md", "title: B\ndate: 2022-02-01")
+    feed = parse_feed(_documents(make_settings)["feed.atom"])
+    assert feed.feed.updated_parsed[:3] == (2022, 2, 28)  # 2022-03-01 00:00 +0800 in UTC
+    assert [e.title for e in feed.entries] == ["B", "A"]
+
+
+def test_golden_example_feeds() -> None:
+    """The bundled example, rendered byte for byte as recorded. After an intended change,
+    regenerate with `FEEDSVC_REGENERATE_GOLDEN=1 pytest tests/test_feeds.py` and review the diff."""
+    settings = load_settings(env={}, overrides={"site_url": "https://news.example.com/"})
+    index = build_index(read_posts(settings).posts, NOW, settings.item_limit)
+    documents = render_documents(index, settings)
+    chosen = [
+        feed_path(SITE_FEED, FeedFormat.ATOM),
+        feed_path(SITE_FEED, FeedFormat.RSS),
+        feed_path(FeedKey(FeedKind.CATEGORY, CATEGORY, CATEGORY), FeedFormat.ATOM),
+        feed_path(FeedKey(FeedKind.TAG, TAG, TAG), FeedFormat.RSS),
+        "feeds.opml",
+    ]
+    if os.environ.get("FEEDSVC_REGENERATE_GOLDEN"):
+        for path in chosen:
+            (GOLDEN / path).parent.mkdir(parents=True, exist_ok=True)
+            (GOLDEN / path).write_bytes(documents[path])
+    for path in chosen:
+        assert documents[path] == (GOLDEN / path).read_bytes(), path
+
+
+def test_sample_is_in_the_example_unchanged() -> None:
+    shared = Path(__file__).parents[2] / "shared" / "seeds" / SAMPLE_NAME
+    if shared.exists():
+        assert (EXAMPLE_CONTENT / SAMPLE_NAME).read_bytes() == shared.read_bytes()
+    assert (EXAMPLE_CONTENT / SAMPLE_NAME).read_bytes().startswith(b"---\nlayout: post\n")

@@ -1,0 +1,113 @@
+"""Settings: one table, a documented default file, environment overrides, one-line errors."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from feedsvc.errors import ConfigError
+from feedsvc.settings import EXAMPLE_CONTENT, load_settings, setting_fields
+
+from .conftest import REPO
+
+DEFAULT_CONFIG = REPO / "config" / "feedsvc.toml"
+
+
+def test_defaults_are_the_example_site() -> None:
+    settings = load_settings(env={})
+    assert settings.content_dir == EXAMPLE_CONTENT
+    assert settings.language == "zh-CN"
+    assert settings.item_limit == 20
+
+
+def test_default_config_file_documents_every_key_with_its_default() -> None:
+    text = DEFAULT_CONFIG.read_text(encoding="utf-8")
+    for field in setting_fields():
+        assert f"# {field.metadata['help']}\n{field.name} = " in text, field.name
+    assert load_settings(DEFAULT_CONFIG, env={}) == load_settings(env={})
+
+
+def test_readme_documents_every_key() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for field in setting_fields():
+        assert f"`{field.name}`" in readme, field.name
+        assert f"`FEEDSVC_{field.name.upper()}`" in readme, field.name
+
+
+def test_config_file_values_and_relative_content_dir(tmp_path: Path) -> None:
+    (tmp_path / "posts").mkdir()
+    config = tmp_path / "site.toml"
+    config.write_text(
+        'content_dir = "posts"\nitem_limit = 5\nsite_url = "https://a.example/blog"\n'
+    )
+    settings = load_settings(config, env={})
+    assert settings.content_dir == tmp_path / "posts"
+    assert settings.item_limit == 5
+    assert settings.site_url == "https://a.example/blog/"
+
+
+def test_environment_overrides_the_file(tmp_path: Path) -> None:
+    config = tmp_path / "site.toml"
+    config.write_text("item_limit = 5\nfuture = false\n")
+    env = {
+        "FEEDSVC_ITEM_LIMIT": "7",
+        "FEEDSVC_FUTURE": "true",
+        "FEEDSVC_SITE_URL": "https://env.example",
+        "FEEDSVC_CONTENT_DIR": str(tmp_path),
+        "FEEDSVC_EXCLUDE": "_drafts, private",
+        "UNRELATED": "x",
+    }
+    settings = load_settings(config, env=env)
+    assert settings.item_limit == 7
+    assert settings.future is True
+    assert settings.site_url == "https://env.example/"
+    assert settings.content_dir == tmp_path
+    assert settings.exclude == ["_drafts", "private"]
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ("item_limt = 3", "unknown key 'item_limt' (did you mean 'item_limit'?)"),
+        ('item_limit = "many"', "item_limit: expected an integer, got 'many'"),
+        ("item_limit = true", "item_limit: expected an integer, got True"),
+        ("item_limit = 0", "item_limit: must be at least 1, got 0"),
+        ('content_dir = "missing"', "does not exist"),
+        ('timezone = "Mars/Olympus"', "unknown time zone 'Mars/Olympus'"),
+        ('site_url = "news.example.com"', "is not an absolute http(s) URL"),
+        ('tag_feed_title = "{tag}"', "may use only {name} and {site_title}"),
+        ("exclude = [1]", "exclude: expected a list of strings"),
+        ("item_limit = ", "site.toml"),
+    ],
+)
+def test_bad_config_is_a_one_line_error(tmp_path: Path, toml: str, message: str) -> None:
+    config = tmp_path / "site.toml"
+    config.write_text(toml + "\n")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config, env={})
+    assert message in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"FEEDSVC_ITEM_LIMIT": "lots"}, "FEEDSVC_ITEM_LIMIT: expected an integer, got 'lots'"),
+        ({"FEEDSVC_FUTURE": "maybe"}, "FEEDSVC_FUTURE: expected true or false"),
+        ({"FEEDSVC_COLOUR": "red"}, "environment variable FEEDSVC_COLOUR: no setting 'colour'"),
+        (
+            {"FEEDSVC_CONTENT_DIR": "/no/such/dir"},
+            "content directory '/no/such/dir' does not exist",
+        ),
+    ],
+)
+def test_bad_environment_is_a_one_line_error(env: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_settings(env=env)
+
+
+def test_missing_config_file() -> None:
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_settings(Path("/no/such/feedsvc.toml"), env={})
