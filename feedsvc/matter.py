@@ -8,7 +8,8 @@ import yaml
 from frontmatter.default_handlers import YAMLHandler
 
 # Deeper nesting than this is refused before libyaml's composer sees it: at some tens of thousands
-# of levels the C composer overflows the stack and kills the process (PyYAML 6.0.3).
+# of levels the C composer overflows the stack and kills the process (PyYAML 6.0.3;
+# 6.0.4 adds a limit of its own).
 MAX_NESTING = 64
 # Values reachable from the front matter, counting each alias again: refuses "billion laughs".
 MAX_VALUES = 10_000

@@ -175,9 +175,9 @@ def _bad_files(folder: Path, outside: Path) -> dict[str, str]:
             "e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\n---\n",
             "more than 10000 values",
         ),
-        "deep.md": (
+        "deep.md": (  # our guard or libyaml's own limit (PyYAML 6.0.4+), whichever trips first
             "---\ntitle: T\nx: " + "[" * 100_000 + "]" * 100_000 + "\n---\n",
-            "nests deeper",
+            "nest",
         ),
         "many-tags.md": (
             "---\ntitle: T\ntags: " + " ".join(f"t{i}" for i in range(5000)) + "\n---\n",
