@@ -1,4 +1,4 @@
-"""The command line: `feedsvc build | check`."""
+"""The command line: `feedsvc build | check | serve`."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from feedsvc import __version__
 from feedsvc.errors import ConfigError, PostError
 from feedsvc.index import build_index
 from feedsvc.refresh import build, read_posts
-from feedsvc.settings import Settings, load_settings
+from feedsvc.settings import SERVERS, Settings, load_settings
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -58,6 +58,15 @@ def _parser() -> argparse.ArgumentParser:
         "check", parents=[common], help="read every post and list the bad ones"
     )
     check_parser.set_defaults(command=_check)
+    serve_parser = commands.add_parser(
+        "serve", parents=[common], help="publish, then serve the feeds over HTTP (gunicorn)"
+    )
+    serve_parser.add_argument("--host", help="address to listen on (default: setting `host`)")
+    serve_parser.add_argument("--port", type=int, help="port to listen on (default: `port`)")
+    serve_parser.add_argument(
+        "--server", choices=SERVERS, help="HTTP server (default: setting `server`)"
+    )
+    serve_parser.set_defaults(command=_serve)
     return parser
 
 
@@ -73,6 +82,8 @@ def _settings(args: argparse.Namespace) -> Settings:
     overrides: dict[str, Any] = {}
     if args.content is not None:
         overrides["content_dir"] = args.content.resolve()
+    if getattr(args, "server", None):
+        overrides["server"] = args.server
     return load_settings(config, overrides=overrides)
 
 
@@ -89,7 +100,7 @@ def _build(args: argparse.Namespace, settings: Settings) -> int:
     published = report.published
     print(
         f"{report.posts} posts, {report.feeds} feeds "
-        f"({published.written} files written, {published.unchanged} unchanged, "
+        f"({published.written} documents written, {published.unchanged} unchanged, "
         f"{published.removed} removed), {len(report.bad)} bad files, "
         f"{report.seconds:.2f} s -> {args.out_dir}"
     )
@@ -105,6 +116,14 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
         print(error)
     print(f"{read.files} files: {len(read.posts) - len(index.problems)} good, {len(bad)} bad")
     return 1 if bad else 0
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    from feedsvc.server import serve  # gunicorn is imported only by the command that needs it
+
+    logging.getLogger("feedsvc").setLevel(logging.DEBUG if args.verbose else logging.INFO)
+    serve(settings, args.host or settings.host, args.port or settings.port)
+    return 0
 
 
 class _ProgressLine:

@@ -4,6 +4,7 @@
     /categories/<slug>.atom      /categories/<slug>.rss       one category
     /tags/<slug>.atom            /tags/<slug>.rss             one tag
     /feeds.opml                                               every feed, for import
+    /                            (index.html)                 every feed, for people
 
 Subscribers keep these URLs for years: never change them.
 """
@@ -17,6 +18,8 @@ from urllib.parse import quote
 from feedsvc.index import FeedKey, FeedKind
 
 OPML_PATH = "feeds.opml"
+INDEX_PATH = "index.html"
+STATUS_PATH = "status.json"  # beside the published set, not in it: it changes on every refresh
 
 
 class FeedFormat(StrEnum):
@@ -37,6 +40,15 @@ class FormatInfo:
 FORMATS: dict[FeedFormat, FormatInfo] = {
     FeedFormat.ATOM: FormatInfo("application/atom+xml", "Atom 1.0"),
     FeedFormat.RSS: FormatInfo("application/rss+xml", "RSS 2.0"),
+}
+
+# Media types of every document suffix in the published set, feeds included.
+MEDIA_TYPES = {
+    ".atom": FORMATS[FeedFormat.ATOM].media_type,
+    ".rss": FORMATS[FeedFormat.RSS].media_type,
+    ".opml": "text/x-opml",
+    ".html": "text/html",
+    ".json": "application/json",
 }
 
 _FOLDERS = {FeedKind.CATEGORY: "categories", FeedKind.TAG: "tags"}

@@ -1,22 +1,64 @@
-"""The published set on disk: each file replaced atomically, unchanged bytes left alone.
+"""The published set on disk: every document with its gzip and brotli twins, and a manifest.
 
-A manifest (`.feedsvc-manifest.json`) records each document's SHA-256, so an unchanged document is
-recognised without reading it back, and a feed that disappears (its last post deleted) has its files
-removed, while files feedsvc did not write are never touched.
+Each document is stored as `<path>`, `<path>.gz` and `<path>.br`, compressed once per version, with
+the file mtimes set to the time its bytes last changed, so nginx (`gzip_static`, `brotli_static`)
+and feedsvc's own server announce the same `Last-Modified`. The manifest (`MANIFEST`) records each
+document's SHA-256, lengths and that time, so an unchanged document is recognised without reading it
+back and keeps its bytes, ETag and Last-Modified exactly.
+
+Two ways to publish:
+
+- `publish_in_place(out_dir, ...)`, for `feedsvc build OUT_DIR`: each file is replaced atomically;
+  files feedsvc did not write are never touched; documents of vanished feeds are removed.
+- `publish_generation(state_dir, ...)`, for the service: a complete new folder per change, then
+  one atomic switch of the `current` symlink, so a reader sees the old set or the new set, never a
+  mix. Unchanged documents are hard links to the previous generation (same inode, same mtime).
 """
 
 from __future__ import annotations
 
 import contextlib
+import gzip
 import hashlib
 import json
 import os
+import shutil
 import tempfile
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import brotli
+
 MANIFEST = ".feedsvc-manifest.json"
+CURRENT = "current"
+GENERATIONS = "generations"
+KEEP_GENERATIONS = 3  # the current one and two before it, for readers still holding them
+
+
+def _gzip(data: bytes) -> bytes:
+    return gzip.compress(data, compresslevel=9, mtime=0)  # mtime=0: same bytes on every build
+
+
+def _brotli(data: bytes) -> bytes:
+    return bytes(brotli.compress(data, quality=6))  # 11 is 30x slower for 8% less
+
+
+# Content-Encoding -> (file suffix, compressor). Order is the server's preference.
+ENCODINGS: dict[str, tuple[str, Callable[[bytes], bytes]]] = {
+    "br": (".br", _brotli),
+    "gzip": (".gz", _gzip),
+}
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """What the manifest records of one document."""
+
+    sha256: str  # of the uncompressed bytes; ETags derive from it
+    length: int  # uncompressed length
+    changed: int  # Unix time (seconds) when these bytes were first published: Last-Modified
+    encoded: dict[str, int]  # Content-Encoding -> compressed length
 
 
 @dataclass(frozen=True)
@@ -33,42 +75,101 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def publish(out_dir: Path, documents: Mapping[str, bytes]) -> PublishReport:
-    """Make out_dir hold exactly `documents` (relative path -> bytes) among the files we own."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    old = read_manifest(out_dir)
-    new: dict[str, str] = {}
-    written = unchanged = 0
-    for relative, data in documents.items():
-        path = _inside(out_dir, relative)
-        new[relative] = digest(data)
-        if old.get(relative) == new[relative] and _same_size(path, len(data)):
-            unchanged += 1
-            continue
-        atomic_write(path, data)
-        written += 1
-    removed = 0
-    for relative in old.keys() - new.keys():
-        with contextlib.suppress(FileNotFoundError):
-            _inside(out_dir, relative).unlink()
-            removed += 1
-    atomic_write(out_dir / MANIFEST, json.dumps(new, indent=0, sort_keys=True).encode())
-    return PublishReport(written=written, unchanged=unchanged, removed=removed)
-
-
-def read_manifest(out_dir: Path) -> dict[str, str]:
-    """Relative path -> SHA-256 of what the last publish wrote; empty if there is none or it is
+def read_manifest(folder: Path) -> dict[str, DocumentInfo]:
+    """Relative path -> DocumentInfo of the set in `folder`; empty if there is none or it is
     unreadable (then every document is simply written again)."""
     try:
-        manifest = json.loads((out_dir / MANIFEST).read_bytes())
-    except (OSError, ValueError):
+        raw = json.loads((folder / MANIFEST).read_bytes())
+        return {path: DocumentInfo(**info) for path, info in raw["documents"].items()}
+    except (OSError, ValueError, KeyError, TypeError):
         return {}
-    if not isinstance(manifest, dict):
-        return {}
-    return {str(k): str(v) for k, v in manifest.items()}
 
 
-def atomic_write(path: Path, data: bytes) -> None:
+def plan(
+    documents: Mapping[str, bytes], previous: Mapping[str, DocumentInfo], now: int
+) -> tuple[dict[str, DocumentInfo], set[str]]:
+    """The new manifest, and the paths whose bytes must be written.
+
+    An unchanged document keeps its `changed` time. A changed one gets `now`, but always later than
+    its previous time, so a client that sends only If-Modified-Since never misses a second change
+    within one second.
+    """
+    infos: dict[str, DocumentInfo] = {}
+    to_write: set[str] = set()
+    for path, data in documents.items():
+        _check_relative(path)
+        sha = digest(data)
+        old = previous.get(path)
+        if old is not None and old.sha256 == sha:
+            infos[path] = old
+            continue
+        changed = max(now, old.changed + 1) if old is not None else now
+        infos[path] = DocumentInfo(sha256=sha, length=len(data), changed=changed, encoded={})
+        to_write.add(path)
+    return infos, to_write
+
+
+def publish_in_place(out_dir: Path, documents: Mapping[str, bytes], now: int) -> PublishReport:
+    """Make out_dir hold exactly `documents` among the files feedsvc owns there."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    previous = read_manifest(out_dir)
+    infos, to_write = plan(documents, previous, now)
+    for path in sorted(infos.keys() - to_write):
+        if not _present(out_dir, path, infos[path]):
+            to_write.add(path)  # recorded but deleted or damaged by hand: write it again
+    for path in sorted(to_write):
+        infos[path] = _write_document(out_dir, path, documents[path], infos[path])
+    gone = previous.keys() - infos.keys()
+    for path in gone:
+        for suffix in ("", *(suffix for suffix, _ in ENCODINGS.values())):
+            with contextlib.suppress(FileNotFoundError):
+                (out_dir / (path + suffix)).unlink()
+    _write_manifest(out_dir, infos)
+    return PublishReport(len(to_write), len(infos) - len(to_write), len(gone))
+
+
+def publish_generation(state_dir: Path, documents: Mapping[str, bytes], now: int) -> PublishReport:
+    """Publish `documents` as a new generation and switch `current` to it, atomically.
+
+    Nothing is written when nothing changed. A crash at any point leaves `current` pointing at a
+    complete generation: the new folder only becomes visible through the final rename.
+    """
+    current = current_folder(state_dir)
+    previous = read_manifest(current) if current else {}
+    infos, to_write = plan(documents, previous, now)
+    gone = previous.keys() - infos.keys()
+    if current is not None and not to_write and not gone:
+        return PublishReport(0, len(infos), 0)
+    generations = state_dir / GENERATIONS
+    generations.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(dir=generations, prefix=".new-"))
+    try:
+        for path, info in infos.items():
+            if path in to_write:
+                infos[path] = _write_document(folder, path, documents[path], info)
+            elif current is not None:  # always: an unchanged document has a previous one
+                _link_document(current, folder, path)
+        _write_manifest(folder, infos)
+        final = generations / _next_generation_name(generations)
+        folder.chmod(0o755)
+        os.rename(folder, final)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    _switch(state_dir, final)
+    _prune(generations, keep=final)
+    return PublishReport(len(to_write), len(infos) - len(to_write), len(gone))
+
+
+def current_folder(state_dir: Path) -> Path | None:
+    """The generation `current` points at, resolved, or None before the first publish."""
+    try:
+        return (state_dir / CURRENT).resolve(strict=True)
+    except (OSError, RuntimeError):
+        return None
+
+
+def atomic_write(path: Path, data: bytes, mtime: int | None = None) -> None:
     """Write a temporary file beside `path`, then rename it over `path`: a reader sees the old
     bytes or the new bytes, never part of either."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -76,7 +177,9 @@ def atomic_write(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp's 0600 would hide it from nginx
+        os.chmod(temporary, 0o644)  # mkstemp's 0600 would hide it from nginx
+        if mtime is not None:
+            os.utime(temporary, (mtime, mtime))
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -84,21 +187,63 @@ def atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
-def _same_size(path: Path, size: int) -> bool:
+def _write_document(folder: Path, path: str, data: bytes, info: DocumentInfo) -> DocumentInfo:
+    """Write the document and its compressed twins, all stamped with its `changed` time."""
+    encoded = {}
+    for encoding, (suffix, compress) in ENCODINGS.items():
+        packed = compress(data)
+        atomic_write(folder / (path + suffix), packed, info.changed)
+        encoded[encoding] = len(packed)
+    atomic_write(folder / path, data, info.changed)  # last: its presence means all three exist
+    return DocumentInfo(info.sha256, info.length, info.changed, encoded)
+
+
+def _link_document(source: Path, target: Path, path: str) -> None:
+    for suffix in ("", *(suffix for suffix, _ in ENCODINGS.values())):
+        destination = target / (path + suffix)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        os.link(source / (path + suffix), destination)
+
+
+def _present(folder: Path, path: str, info: DocumentInfo) -> bool:
     try:
-        return path.stat().st_size == size
+        return (folder / path).stat().st_size == info.length and all(
+            (folder / (path + suffix)).exists() for suffix, _ in ENCODINGS.values()
+        )
     except OSError:
         return False
 
 
-def _inside(out_dir: Path, relative: str) -> Path:
-    path = out_dir / relative
-    if ".." in Path(relative).parts or Path(relative).is_absolute():
-        raise ValueError(f"document path {relative!r} leaves the output folder")
-    return path
+def _write_manifest(folder: Path, infos: Mapping[str, DocumentInfo]) -> None:
+    manifest = {"documents": {path: asdict(info) for path, info in sorted(infos.items())}}
+    atomic_write(folder / MANIFEST, json.dumps(manifest, separators=(",", ":")).encode())
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def _next_generation_name(generations: Path) -> str:
+    numbers = [int(p.name) for p in generations.iterdir() if p.name.isdigit()]
+    return f"{max(numbers, default=0) + 1:08d}"
+
+
+def _switch(state_dir: Path, folder: Path) -> None:
+    """Point `current` at folder with one rename, which readers see happen all at once."""
+    temporary = state_dir / f".{CURRENT}-{os.getpid()}"
+    with contextlib.suppress(FileNotFoundError):
+        temporary.unlink()
+    temporary.symlink_to(folder.relative_to(state_dir))
+    os.replace(temporary, state_dir / CURRENT)
+
+
+def _prune(generations: Path, keep: Path) -> None:
+    """Remove old generations and leftovers of interrupted publishes, keeping the newest few."""
+    numbered = sorted((p for p in generations.iterdir() if p.name.isdigit()), key=lambda p: p.name)
+    for old in numbered[:-KEEP_GENERATIONS]:
+        if old != keep:
+            shutil.rmtree(old, ignore_errors=True)
+    for leftover in generations.glob(".new-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _check_relative(path: str) -> None:
+    parts = Path(path).parts
+    if not parts or Path(path).is_absolute() or ".." in parts or path.startswith("."):
+        raise ValueError(f"document path {path!r} leaves the published folder")

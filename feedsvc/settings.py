@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from feedsvc.errors import ConfigError
 
 ENV_PREFIX = "FEEDSVC_"
+SERVERS = ("gunicorn", "granian")
 EXAMPLE_CONTENT = Path(__file__).parent / "example"
 
 
@@ -80,6 +81,24 @@ class Settings:
         ["_drafts", "_site", "_layouts", "_includes", "node_modules"],
         "Folder names never read for posts (hidden files and folders are always skipped).",
     )
+    state_dir: Path = _setting(
+        Path("~/.local/state/feedsvc").expanduser(),
+        "Folder of the service's published set (serve, worker); give each site its own.",
+    )
+    cache_max_age: int = _setting(300, "Seconds readers and caches may reuse a feed (max-age).")
+    stale_while_revalidate: int = _setting(
+        300, "Seconds a cache may serve a stale feed while it revalidates (RFC 5861)."
+    )
+    stale_if_error: int = _setting(
+        86400, "Seconds a cache may serve a stale feed when feedsvc fails (RFC 5861)."
+    )
+    server: str = _setting(
+        "gunicorn", "HTTP server of `feedsvc serve`: gunicorn, or granian (faster; see README)."
+    )
+    host: str = _setting("127.0.0.1", "Address `feedsvc serve` listens on.")
+    port: int = _setting(8000, "Port `feedsvc serve` listens on (the Procfile uses $PORT).")
+    web_workers: int = _setting(2, "gunicorn worker processes serving HTTP.")
+    web_threads: int = _setting(8, "Threads per worker; each holds one keep-alive connection.")
     max_post_bytes: int = _setting(
         10 * 1024 * 1024, "Largest post file read, in bytes; a larger file is reported as bad."
     )
@@ -162,6 +181,22 @@ def _read_env(env: Mapping[str, str]) -> dict[str, Any]:
     return values
 
 
+def to_environment(settings: Settings) -> dict[str, str]:
+    """FEEDSVC_* variables that make `load_settings` in another process give the same settings:
+    how `feedsvc serve` hands its settings to server workers that import the app afresh."""
+    env = {}
+    for field in setting_fields():
+        value = getattr(settings, field.name)
+        if isinstance(value, bool):
+            text = "true" if value else "false"
+        elif isinstance(value, list):
+            text = ",".join(value)
+        else:
+            text = str(value)
+        env[f"{ENV_PREFIX}{field.name.upper()}"] = text
+    return env
+
+
 def _check_known(key: str, message: str) -> None:
     names = [f.name for f in setting_fields()]
     if key not in names:
@@ -196,7 +231,7 @@ def _from_env_text(kind: Any, text: str) -> Any:
 def _coerce(key: str, kind: Any, value: Any, where: str) -> Any:
     """Check a value against its setting's type; Path settings accept strings."""
     if kind is Path and isinstance(value, str):
-        return Path(value)
+        return Path(value).expanduser()
     ok: Callable[[Any], bool] = {
         str: lambda v: isinstance(v, str),
         bool: lambda v: isinstance(v, bool),
@@ -266,6 +301,13 @@ _CHECKS: dict[str, Callable[[Any], str | None]] = {
     "excerpt_length": _at_least(1),
     "max_post_bytes": _at_least(1),
     "max_terms_per_post": _at_least(1),
+    "cache_max_age": _at_least(0),
+    "stale_while_revalidate": _at_least(0),
+    "stale_if_error": _at_least(0),
+    "port": lambda n: None if 0 < n < 65536 else f"must be a TCP port (1-65535), got {n}",
+    "web_workers": _at_least(1),
+    "server": lambda s: None if s in SERVERS else f"{s!r} is not one of {', '.join(SERVERS)}",
+    "web_threads": _at_least(1),
     "site_title": lambda s: None if s.strip() else "must not be empty",
     "language": lambda s: None if s.strip() else "must not be empty",
     "permalink": lambda s: None if s.startswith("/") else f"{s!r} must start with '/'",

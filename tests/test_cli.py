@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gzip
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import brotli
 import pytest
 
 from feedsvc.publish import MANIFEST
@@ -34,21 +36,28 @@ def test_build_writes_the_url_layout_and_opml(tmp_path: Path, sample_dir: Path) 
     out = tmp_path / "public"
     result = run("build", str(out), "--content", str(sample_dir))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("1 posts, 3 feeds (7 files written, 0 unchanged, 0 removed)")
+    assert result.stdout.startswith(
+        "1 posts, 3 feeds (8 documents written, 0 unchanged, 0 removed)"
+    )
     assert ", 0 bad files, " in result.stdout
     written = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
-    assert written == sorted(
-        [
-            MANIFEST,
-            "feed.atom",
-            "feed.rss",
-            "feeds.opml",
-            f"categories/{CATEGORY}.atom",
-            f"categories/{CATEGORY}.rss",
-            f"tags/{TAG}.atom",
-            f"tags/{TAG}.rss",
-        ]
-    )
+    documents = [
+        "feed.atom",
+        "feed.rss",
+        "feeds.opml",
+        "index.html",
+        f"categories/{CATEGORY}.atom",
+        f"categories/{CATEGORY}.rss",
+        f"tags/{TAG}.atom",
+        f"tags/{TAG}.rss",
+    ]
+    assert written == sorted([MANIFEST] + [d + s for d in documents for s in ("", ".gz", ".br")])
+    for document in documents:  # the compressed twins hold the same bytes
+        data = (out / document).read_bytes()
+        assert gzip.decompress((out / f"{document}.gz").read_bytes()) == data
+        assert brotli.decompress((out / f"{document}.br").read_bytes()) == data
+        stamps = {(out / (document + s)).stat().st_mtime for s in ("", ".gz", ".br")}
+        assert len(stamps) == 1  # one Last-Modified, whichever file a server sends
     assert len(parse_feed((out / f"tags/{TAG}.atom").read_bytes()).entries) == 1
     opml = (out / "feeds.opml").read_text(encoding="utf-8")
     assert 'version="2.0"' in opml
@@ -67,7 +76,8 @@ def test_rebuild_leaves_unchanged_files_alone_and_removes_gone_feeds(
     before = (out / "tags/keep.atom").stat().st_mtime_ns
     gone.unlink()
     result = run("build", str(out), "--content", str(content_dir))
-    assert "(3 files written, 2 unchanged, 2 removed)" in result.stdout  # site x2 + opml; keep x2
+    # written: the site feed in both formats, the OPML list and the index page; unchanged: tag keep
+    assert "(4 documents written, 2 unchanged, 2 removed)" in result.stdout
     assert (out / "tags/keep.atom").stat().st_mtime_ns == before
     assert not (out / "tags/gone.atom").exists()
     assert (out / "mine.txt").exists()

@@ -110,7 +110,7 @@ def test_forbidden_characters_never_break_a_feed(
 
 def test_empty_site_gives_a_valid_empty_feed(make_settings: MakeSettings) -> None:
     documents = _documents(make_settings)
-    assert sorted(documents) == ["feed.atom", "feed.rss", "feeds.opml"]
+    assert sorted(documents) == ["feed.atom", "feed.rss", "feeds.opml", "index.html"]
     for fmt in FeedFormat:
         assert parse_feed(documents[f"feed.{fmt}"]).entries == []
     assert_valid_atom(documents["feed.atom"])

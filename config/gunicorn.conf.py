@@ -1,0 +1,32 @@
+"""gunicorn settings for the Procfile's `web:` line: `gunicorn -c config/gunicorn.conf.py
+feedsvc.wsgi:app`. Settings come from FEEDSVC_CONFIG and FEEDSVC_* variables; gunicorn binds to
+$PORT on every interface (the platform's router is in front), else to `host`:`port`."""
+
+import os
+
+from feedsvc.server import gunicorn_options, publish_once, settings_from_environment
+
+_settings = settings_from_environment()
+_port = os.environ.get("PORT")
+_options = gunicorn_options(
+    _settings, f"0.0.0.0:{_port}" if _port else f"{_settings.host}:{_settings.port}"
+)
+
+bind = _options["bind"]
+workers = _options["workers"]
+worker_class = _options["worker_class"]
+threads = _options["threads"]
+keepalive = _options["keepalive"]
+timeout = _options["timeout"]
+graceful_timeout = _options["graceful_timeout"]
+limit_request_line = _options["limit_request_line"]
+limit_request_fields = _options["limit_request_fields"]
+limit_request_field_size = _options["limit_request_field_size"]
+errorlog = _options["errorlog"]
+control_socket_disable = _options["control_socket_disable"]
+accesslog = _options["accesslog"]
+
+
+def on_starting(server: object) -> None:
+    """Publish once in the master, before any worker exists: workers only ever read."""
+    publish_once(_settings)

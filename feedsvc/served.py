@@ -1,0 +1,119 @@
+"""The published set as the web app sees it: each document's variants and their ready headers.
+
+Workers never render anything: they read the manifest of the generation `current` points at
+and send its files, so every worker answers a URL with the same bytes and the same ETag. A worker
+notices a new generation within `RECHECK_SECONDS` and switches to it whole.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from werkzeug.http import http_date, quote_etag
+
+from feedsvc.layout import MEDIA_TYPES
+from feedsvc.publish import ENCODINGS, current_folder, read_manifest
+
+IDENTITY = "identity"
+RECHECK_SECONDS = 0.1  # how stale a worker's view of `current` may get
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One encoding of one document, as a file with its own strong ETag."""
+
+    file: Path
+    length: int
+    etag: str  # unquoted; "<sha256 prefix>" for identity, "<sha256 prefix>-<encoding>" otherwise
+    encoding: str  # IDENTITY, "gzip" or "br"
+    headers_200: list[tuple[str, str]]  # every header of a 200, prepared once per generation
+    headers_304: list[tuple[str, str]]  # the same less Content-Type/-Length/-Encoding
+
+
+@dataclass(frozen=True)
+class Document:
+    """One published document: its type, when its bytes last changed, and its variants."""
+
+    media_type: str  # with charset
+    last_modified: dt.datetime
+    variants: dict[str, Variant]  # encoding -> variant
+
+
+@dataclass(frozen=True)
+class PublishedSet:
+    """One generation: path (as in the URL layout, unquoted) -> document."""
+
+    folder: Path | None  # None before anything was published
+    documents: dict[str, Document]
+
+    @classmethod
+    def load(cls, folder: Path | None, cache_control: str = "no-cache") -> PublishedSet:
+        """Read a generation's manifest (an empty set for None)."""
+        if folder is None:
+            return cls(None, {})
+        documents = {}
+        for path, info in read_manifest(folder).items():
+            media_type = _media_type(path)
+            last_modified = dt.datetime.fromtimestamp(info.changed, dt.UTC)
+            tag = info.sha256[:32]
+            encoded = {IDENTITY: ("", info.length), **{
+                encoding: (ENCODINGS[encoding][0], length)
+                for encoding, length in info.encoded.items()
+            }}  # fmt: skip
+            variants = {}
+            for encoding, (suffix, length) in encoded.items():
+                etag = tag if encoding == IDENTITY else f"{tag}-{encoding}"
+                common = [
+                    ("ETag", quote_etag(etag)),
+                    ("Last-Modified", http_date(last_modified)),
+                    ("Cache-Control", cache_control),
+                    ("Vary", "Accept-Encoding"),
+                ]
+                full = [("Content-Type", media_type), ("Content-Length", str(length)), *common]
+                if encoding != IDENTITY:
+                    full.append(("Content-Encoding", encoding))
+                variants[encoding] = Variant(
+                    folder / (path + suffix), length, etag, encoding, full, common
+                )
+            documents[path] = Document(media_type, last_modified, variants)
+        return cls(folder, documents)
+
+
+class LiveSet:
+    """The current generation of a state folder, reloaded when `current` moves."""
+
+    def __init__(
+        self,
+        state_dir: Path,
+        cache_control: str = "no-cache",
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._state_dir = state_dir
+        self._cache_control = cache_control
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._checked = -RECHECK_SECONDS
+        self._set = PublishedSet.load(None)
+
+    def get(self) -> PublishedSet:
+        """The newest published set, checking `current` at most every RECHECK_SECONDS."""
+        now = self._clock()
+        if now - self._checked < RECHECK_SECONDS:
+            return self._set
+        with self._lock:
+            if now - self._checked >= RECHECK_SECONDS:
+                folder = current_folder(self._state_dir)
+                if folder != self._set.folder:
+                    self._set = PublishedSet.load(folder, self._cache_control)
+                self._checked = now
+        return self._set
+
+
+def _media_type(path: str) -> str:
+    suffix = PurePosixPath(path).suffix
+    return f"{MEDIA_TYPES.get(suffix, 'application/octet-stream')}; charset=utf-8"

@@ -1,0 +1,105 @@
+"""Run the web app: gunicorn (the default, and the Procfile's) or granian, and `feedsvc serve`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+from feedsvc.errors import ConfigError
+from feedsvc.refresh import refresh
+from feedsvc.settings import Settings, load_settings, to_environment
+from feedsvc.web import create_app
+
+logger = logging.getLogger(__name__)
+
+MAX_HEADER_BYTES = 16 * 1024  # granian: the whole request head; gunicorn's limits are per line
+
+
+def gunicorn_options(settings: Settings, bind: str) -> dict[str, Any]:
+    """Options for gunicorn, for `feedsvc serve` and config/gunicorn.conf.py alike.
+
+    gthread workers keep connections alive (the sync worker closes each one, so every poll would
+    pay a new TCP handshake); the request limits refuse overlong URLs and headers before the app.
+    """
+    return {
+        "bind": bind,
+        "workers": settings.web_workers,
+        "worker_class": "gthread",
+        "threads": settings.web_threads,
+        "keepalive": 30,
+        "timeout": 30,
+        "graceful_timeout": 5,
+        "limit_request_line": 2048,
+        "limit_request_fields": 50,
+        "limit_request_field_size": 4096,
+        "errorlog": "-",
+        "accesslog": None,
+        "control_socket_disable": True,  # one shared socket path would clash between sites
+    }
+
+
+def settings_from_environment() -> Settings:
+    """Settings from FEEDSVC_CONFIG (if set) and FEEDSVC_* variables, or exit with one line."""
+    config = os.environ.get("FEEDSVC_CONFIG")
+    try:
+        return load_settings(Path(config) if config else None)
+    except ConfigError as exc:
+        sys.exit(f"feedsvc: error: {exc}")
+
+
+def publish_once(settings: Settings) -> None:
+    """One refresh before the workers start, so they have a published set to share."""
+    report = refresh(settings, dt.datetime.now(dt.UTC))
+    logger.info("published %d feeds from %d posts", report.feeds, report.posts)
+
+
+class _Gunicorn(BaseApplication):
+    """gunicorn, configured in code rather than from its command line."""
+
+    def __init__(self, settings: Settings, options: dict[str, Any]) -> None:
+        self.settings = settings
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        return create_app(self.settings)
+
+
+def serve(settings: Settings, host: str, port: int) -> None:
+    """Publish once, then serve with settings.server until stopped (SIGTERM or Ctrl-C)."""
+    publish_once(settings)
+    if settings.server == "granian":
+        _serve_granian(settings, host, port)
+    else:
+        _Gunicorn(settings, gunicorn_options(settings, f"{host}:{port}")).run()
+
+
+def _serve_granian(settings: Settings, host: str, port: int) -> None:
+    """granian's Rust HTTP stack in front of the same WSGI app: about twice gunicorn's rate with a
+    much shorter latency tail (see bench/serve.py). Its workers import feedsvc.wsgi afresh, so the
+    settings travel as FEEDSVC_* variables."""
+    from granian import Granian
+    from granian.constants import Interfaces
+    from granian.http import HTTP1Settings
+
+    os.environ.update(to_environment(settings))
+    Granian(
+        "feedsvc.wsgi:app",
+        address=host,
+        port=port,
+        interface=Interfaces.WSGI,
+        workers=settings.web_workers,
+        blocking_threads=settings.web_threads,
+        http1_settings=HTTP1Settings(max_buffer_size=MAX_HEADER_BYTES),
+        log_access=False,
+    ).serve()

@@ -1,0 +1,143 @@
+"""create_app(settings): the Flask app that serves the published set, and nothing else.
+
+Polling is most of a feed's traffic, so documents are answered by a small WSGI layer in front of
+Flask, from headers prepared once per published generation: no rendering, no hashing, no routing,
+and no file opened for a 304. Conditional requests are judged by werkzeug's `is_resource_modified`
+(If-None-Match first, with weak comparison, lists and `*`; then If-Modified-Since), and the
+encoding is chosen with werkzeug's Accept-Encoding parser. Everything else (health, status, errors)
+goes through Flask.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from flask import Flask, Response, request
+from werkzeug.datastructures import ResponseCacheControl
+from werkzeug.exceptions import HTTPException, NotFound, RequestURITooLarge, ServiceUnavailable
+from werkzeug.http import is_resource_modified, parse_accept_header
+from werkzeug.wsgi import get_path_info, wrap_file
+
+from feedsvc.layout import INDEX_PATH, STATUS_PATH
+from feedsvc.served import IDENTITY, Document, LiveSet
+from feedsvc.settings import Settings
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+logger = logging.getLogger(__name__)
+
+MAX_PATH_LENGTH = 1024  # characters of decoded path; no feed URL comes close
+_PREFERENCE = ["br", "gzip", IDENTITY]  # the smallest first, when the client takes several
+_RETRY_SOON = [("Content-Type", "text/plain; charset=utf-8"), ("Retry-After", "1")]
+
+
+def cache_control(settings: Settings) -> str:
+    """The Cache-Control of every document: public, max-age and RFC 5861's two extensions."""
+    header = ResponseCacheControl()
+    header.public = True
+    header.max_age = settings.cache_max_age
+    header.stale_while_revalidate = settings.stale_while_revalidate
+    header.stale_if_error = settings.stale_if_error
+    return header.to_header()
+
+
+def create_app(settings: Settings) -> Flask:
+    """The app serving settings.state_dir's current generation, as `publish_generation` made it."""
+    app = Flask("feedsvc")
+    live = LiveSet(settings.state_dir, cache_control(settings))
+    app.wsgi_app = _Documents(app.wsgi_app, live)  # type: ignore[method-assign]
+
+    @app.before_request
+    def refuse_long_paths() -> None:
+        if len(request.path) > MAX_PATH_LENGTH:
+            raise RequestURITooLarge()
+
+    @app.get("/healthz", provide_automatic_options=False)
+    def healthz() -> Response:
+        return Response("ok\n", mimetype="text/plain", headers={"Cache-Control": "no-store"})
+
+    @app.get("/status.json", provide_automatic_options=False)
+    def status() -> Response:
+        try:
+            data = json.loads((settings.state_dir / STATUS_PATH).read_bytes())
+        except (OSError, ValueError):
+            raise ServiceUnavailable("no refresh has finished yet") from None
+        data["documents"] = len(live.get().documents)
+        return Response(
+            json.dumps(data, ensure_ascii=False, indent=1) + "\n",
+            mimetype="application/json",
+            headers={"Cache-Control": "no-cache"},
+        )
+
+    @app.get("/", provide_automatic_options=False)
+    @app.get("/<path:path>", provide_automatic_options=False)
+    def not_published(path: str = "") -> Response:
+        raise NotFound()  # published documents never get here: _Documents answered them
+
+    @app.errorhandler(HTTPException)
+    def plain_http_error(error: HTTPException) -> Any:
+        response = error.get_response()
+        response.set_data(f"{error.code} {error.name}\n")
+        response.mimetype = "text/plain"
+        return response
+
+    @app.errorhandler(Exception)
+    def plain_internal_error(error: Exception) -> Response:
+        logger.exception("error answering %s %s", request.method, request.path)
+        return Response("500 Internal Server Error\n", status=500, mimetype="text/plain")
+
+    return app
+
+
+class _Documents:
+    """WSGI middleware: GET and HEAD of a published document, answered from prepared headers."""
+
+    def __init__(self, app: WSGIApplication, live: LiveSet) -> None:
+        self.app = app
+        self.live = live
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if environ["REQUEST_METHOD"] in ("GET", "HEAD"):
+            path = get_path_info(environ)
+            name = INDEX_PATH if path == "/" else path[1:]
+            if name != INDEX_PATH or path == "/":  # one URL per document: the index is `/`
+                document = self.live.get().documents.get(name)
+                if document is not None:
+                    return self.answer(document, environ, start_response)
+        return self.app(environ, start_response)
+
+    def answer(
+        self, document: Document, environ: WSGIEnvironment, start_response: StartResponse
+    ) -> Iterable[bytes]:
+        """200, 304 or 412 for one document, in the encoding the client prefers."""
+        encoding = _best_encoding(environ.get("HTTP_ACCEPT_ENCODING", ""))
+        variant = document.variants.get(encoding) or document.variants[IDENTITY]
+        if not is_resource_modified(
+            environ, etag=variant.etag, last_modified=document.last_modified
+        ):
+            if environ.get("HTTP_IF_MATCH"):  # werkzeug reports a failed If-Match this way
+                start_response("412 Precondition Failed", variant.headers_304)
+            else:
+                start_response("304 Not Modified", variant.headers_304)
+            return []
+        if environ["REQUEST_METHOD"] == "HEAD":
+            start_response("200 OK", variant.headers_200)
+            return []
+        try:
+            body = variant.file.open("rb")
+        except FileNotFoundError:  # its generation was pruned while this request waited
+            start_response("503 Service Unavailable", _RETRY_SOON)
+            return [b"503 Service Unavailable: the feed was just republished; retry\n"]
+        start_response("200 OK", variant.headers_200)
+        return wrap_file(environ, body, 256 * 1024)
+
+
+@functools.lru_cache(maxsize=512)
+def _best_encoding(accept_encoding: str) -> str:
+    """The encoding to send for an Accept-Encoding value; the few values clients send repeat."""
+    return parse_accept_header(accept_encoding).best_match(_PREFERENCE) or IDENTITY

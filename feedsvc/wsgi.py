@@ -1,0 +1,9 @@
+"""The WSGI app for gunicorn's command line (the Procfile's web: line): settings from the
+environment (FEEDSVC_CONFIG and FEEDSVC_* variables)."""
+
+from __future__ import annotations
+
+from feedsvc.server import settings_from_environment
+from feedsvc.web import create_app
+
+app = create_app(settings_from_environment())

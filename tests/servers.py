@@ -1,0 +1,151 @@
+"""Start the real servers on loopback for end-to-end tests and benchmarks: feedsvc under gunicorn
+with the Procfile's configuration, and nginx with config/nginx.conf."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+BROTLI_STATIC = "/usr/lib/nginx/modules/ngx_http_brotli_static_module.so"  # Debian's module
+
+
+@dataclass(frozen=True)
+class Server:
+    """A running server: its base URL and process."""
+
+    url: str  # http://127.0.0.1:PORT/
+    process: subprocess.Popen[bytes]
+    log: Path
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_until_up(
+    url: str, process: subprocess.Popen[bytes], log: Path, seconds: float = 30
+) -> None:
+    """Poll url until it answers, or fail with the server's log."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}:\n{log.read_text()}")
+        with (
+            contextlib.suppress(urllib.error.URLError, ConnectionError, OSError),
+            urllib.request.urlopen(url, timeout=1),
+        ):
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"server did not answer {url} within {seconds} s:\n{log.read_text()}")
+
+
+@contextlib.contextmanager
+def feedsvc_server(
+    kind: str,
+    content_dir: Path,
+    state_dir: Path,
+    workdir: Path,
+    env: Mapping[str, str] | None = None,
+) -> Iterator[Server]:
+    """feedsvc on a free loopback port: "gunicorn" exactly as the Procfile's web: line runs it,
+    "granian" as `feedsvc serve --server granian` runs it."""
+    port = free_port()
+    log = workdir / f"{kind}-{port}.log"
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("FEEDSVC_") and k != "PORT"}
+    clean.update(
+        {
+            "FEEDSVC_CONTENT_DIR": str(content_dir),
+            "FEEDSVC_STATE_DIR": str(state_dir),
+            "FEEDSVC_HOST": "127.0.0.1",
+            "FEEDSVC_PORT": str(port),
+            "FEEDSVC_SITE_URL": f"http://127.0.0.1:{port}/",
+            **(env or {}),
+        }
+    )
+    commands = {
+        "gunicorn": [
+            sys.executable, "-m", "gunicorn", "-c", str(REPO / "config" / "gunicorn.conf.py"),
+            "feedsvc.wsgi:app",
+        ],
+        "granian": [sys.executable, "-m", "feedsvc", "serve", "--server", "granian"],
+    }  # fmt: skip
+    command = commands[kind]
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, cwd=REPO, env=clean, stdout=out, stderr=out)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        wait_until_up(url + "healthz", process, log)
+        yield Server(url, process, log)
+    finally:
+        _stop(process)
+
+
+@contextlib.contextmanager
+def nginx(state_dir: Path, workdir: Path) -> Iterator[Server]:
+    """Debian's nginx serving state_dir/current with config/nginx.conf, on a free loopback port."""
+    port = free_port()
+    folder = workdir / f"nginx-{port}"
+    folder.mkdir(parents=True)
+    site = (REPO / "config" / "nginx.conf").read_text()
+    site = site.replace("listen 8080;", f"listen 127.0.0.1:{port};")
+    site = site.replace("listen [::]:8080;", "")
+    site = site.replace("/var/lib/feedsvc/", f"{state_dir}/")
+    (folder / "site.conf").write_text(site)
+    (folder / "nginx.conf").write_text(
+        f"""daemon off;
+user root;
+worker_processes 2;
+pid {folder}/nginx.pid;
+error_log {folder}/error.log;
+load_module {BROTLI_STATIC};
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    client_body_temp_path {folder}/body;
+    proxy_temp_path {folder}/proxy;
+    fastcgi_temp_path {folder}/fastcgi;
+    uwsgi_temp_path {folder}/uwsgi;
+    scgi_temp_path {folder}/scgi;
+    keepalive_requests 1000000;
+    include {folder}/site.conf;
+}}
+"""
+    )
+    log = folder / "error.log"
+    log.touch()
+    with (folder / "stdout.log").open("wb") as out:
+        process = subprocess.Popen(
+            [NGINX, "-c", str(folder / "nginx.conf"), "-p", str(folder)], stdout=out, stderr=out
+        )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        wait_until_up(url + "healthz", process, folder / "stdout.log")
+        yield Server(url, process, log)
+    finally:
+        _stop(process)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

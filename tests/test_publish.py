@@ -1,0 +1,113 @@
+"""The published set: compressed twins, stable Last-Modified, generations switched atomically."""
+
+from __future__ import annotations
+
+import gzip
+import os
+from pathlib import Path
+
+import brotli
+import pytest
+
+from feedsvc.publish import (
+    CURRENT,
+    GENERATIONS,
+    KEEP_GENERATIONS,
+    MANIFEST,
+    current_folder,
+    publish_generation,
+    publish_in_place,
+    read_manifest,
+)
+
+T0 = 1_700_000_000
+
+
+def test_in_place_writes_twins_stamped_with_the_change_time(tmp_path: Path) -> None:
+    report = publish_in_place(tmp_path, {"a.atom": b"<a/>", "tags/x.rss": b"<x/>"}, T0)
+    assert (report.written, report.unchanged, report.removed) == (2, 0, 0)
+    assert gzip.decompress((tmp_path / "a.atom.gz").read_bytes()) == b"<a/>"
+    assert brotli.decompress((tmp_path / "tags/x.rss.br").read_bytes()) == b"<x/>"
+    for name in ("a.atom", "a.atom.gz", "a.atom.br"):
+        assert (tmp_path / name).stat().st_mtime == T0
+    assert read_manifest(tmp_path)["a.atom"].changed == T0
+
+
+def test_unchanged_bytes_keep_their_time_and_changed_ones_move_forward(tmp_path: Path) -> None:
+    publish_in_place(tmp_path, {"a.atom": b"1", "b.atom": b"1"}, T0)
+    report = publish_in_place(tmp_path, {"a.atom": b"1", "b.atom": b"2"}, T0)  # same second
+    assert (report.written, report.unchanged) == (1, 1)
+    manifest = read_manifest(tmp_path)
+    assert manifest["a.atom"].changed == T0
+    assert manifest["b.atom"].changed == T0 + 1  # never equal: If-Modified-Since must see it
+    assert (tmp_path / "b.atom").stat().st_mtime == T0 + 1
+
+
+def test_in_place_repairs_files_deleted_by_hand(tmp_path: Path) -> None:
+    publish_in_place(tmp_path, {"a.atom": b"1"}, T0)
+    (tmp_path / "a.atom.br").unlink()
+    assert publish_in_place(tmp_path, {"a.atom": b"1"}, T0 + 5).written == 1
+    assert (tmp_path / "a.atom.br").exists()
+    assert read_manifest(tmp_path)["a.atom"].changed == T0  # same bytes: same Last-Modified
+
+
+@pytest.mark.parametrize("path", ["../x", "/etc/passwd", ".hidden", "a/../../b"])
+def test_document_paths_may_not_leave_the_folder(tmp_path: Path, path: str) -> None:
+    with pytest.raises(ValueError, match="leaves the published folder"):
+        publish_in_place(tmp_path / "out", {path: b"x"}, T0)
+
+
+def test_generations_switch_atomically_and_share_unchanged_files(tmp_path: Path) -> None:
+    publish_generation(tmp_path, {"a.atom": b"1", "b.atom": b"1"}, T0)
+    first = current_folder(tmp_path)
+    assert first is not None and first.parent.name == GENERATIONS
+    publish_generation(tmp_path, {"a.atom": b"1", "b.atom": b"2"}, T0 + 10)
+    second = current_folder(tmp_path)
+    assert second is not None and second != first
+    assert (second / "a.atom").stat().st_ino == (first / "a.atom").stat().st_ino  # hard link
+    assert (first / "b.atom").read_bytes() == b"1"  # the old generation is left complete
+    assert (second / "b.atom").read_bytes() == b"2"
+    assert os.readlink(tmp_path / CURRENT) == f"{GENERATIONS}/{second.name}"
+
+
+def test_no_change_publishes_nothing(tmp_path: Path) -> None:
+    publish_generation(tmp_path, {"a.atom": b"1"}, T0)
+    before = current_folder(tmp_path)
+    report = publish_generation(tmp_path, {"a.atom": b"1"}, T0 + 60)
+    assert (report.written, report.unchanged) == (0, 1)
+    assert current_folder(tmp_path) == before
+
+
+def test_removed_documents_leave_the_next_generation(tmp_path: Path) -> None:
+    publish_generation(tmp_path, {"a.atom": b"1", "gone.atom": b"1"}, T0)
+    report = publish_generation(tmp_path, {"a.atom": b"1"}, T0 + 1)
+    assert report.removed == 1
+    folder = current_folder(tmp_path)
+    assert folder is not None and not (folder / "gone.atom").exists()
+
+
+def test_old_generations_are_pruned(tmp_path: Path) -> None:
+    for n in range(6):
+        publish_generation(tmp_path, {"a.atom": str(n).encode()}, T0 + n)
+    kept = sorted(p.name for p in (tmp_path / GENERATIONS).iterdir())
+    assert len(kept) == KEEP_GENERATIONS
+    assert current_folder(tmp_path) == tmp_path / GENERATIONS / kept[-1]
+
+
+def test_an_interrupted_publish_leaves_the_current_set_alone(tmp_path: Path) -> None:
+    publish_generation(tmp_path, {"a.atom": b"1"}, T0)
+    before = current_folder(tmp_path)
+
+    class BoomError(Exception):
+        pass
+
+    class Exploding(dict[str, bytes]):
+        def __getitem__(self, key: str) -> bytes:
+            raise BoomError
+
+    with pytest.raises(BoomError):
+        publish_generation(tmp_path, Exploding({"a.atom": b"2", "b.atom": b"3"}), T0 + 1)
+    assert current_folder(tmp_path) == before
+    assert (before / "a.atom").read_bytes() == b"1"
+    assert not list((tmp_path / GENERATIONS).glob(".new-*"))
+    assert (before / MANIFEST).exists()

@@ -1,0 +1,77 @@
+"""The web app in process: what it serves before and after publishing, status, escaping."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from flask.testing import FlaskClient
+
+from feedsvc.refresh import refresh
+from feedsvc.served import RECHECK_SECONDS, LiveSet
+from feedsvc.settings import Settings
+from feedsvc.web import create_app
+
+from .conftest import NOW, MakeSettings, write_post
+
+
+def _client(settings: Settings) -> FlaskClient:
+    return create_app(settings).test_client()
+
+
+def test_before_the_first_publish(make_settings: MakeSettings, tmp_path: Path) -> None:
+    client = _client(make_settings(state_dir=tmp_path / "state"))
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/feed.atom").status_code == 404
+    assert client.get("/status.json").status_code == 503
+
+
+def test_status_lists_bad_files_with_reasons(
+    content_dir: Path, make_settings: MakeSettings, tmp_path: Path
+) -> None:
+    write_post(content_dir, "good.md", "title: Good\ndate: 2022-01-01")
+    write_post(content_dir, "bad.md", "date: 2022-01-01")
+    settings = make_settings(state_dir=tmp_path / "state")
+    refresh(settings, NOW)
+    status = json.loads(_client(settings).get("/status.json").data)
+    assert status["posts"] == 1 and status["feeds"] == 1 and status["documents"] == 4
+    assert status["bad_files"] == [
+        {"path": str(content_dir / "bad.md"), "reason": "no title: front matter needs `title: ...`"}
+    ]
+    assert status["last_refresh"]["finished_at"] == "2026-01-01T00:00:00+00:00"
+
+
+def test_index_page_escapes_names(
+    content_dir: Path, make_settings: MakeSettings, tmp_path: Path
+) -> None:
+    write_post(
+        content_dir, "x.md", "title: X\ndate: 2022-01-01\ncategories: '<script>alert(1)</script>'"
+    )
+    settings = make_settings(state_dir=tmp_path / "state")
+    refresh(settings, NOW)
+    with _client(settings).get("/") as response:  # closes the file the body streams from
+        page = response.data.decode()
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_workers_switch_to_a_new_generation_whole(
+    content_dir: Path, make_settings: MakeSettings, tmp_path: Path
+) -> None:
+    write_post(content_dir, "a.md", "title: A\ndate: 2022-01-01\ntags: t")
+    settings = make_settings(state_dir=tmp_path / "state")
+    refresh(settings, NOW)
+    now = [0.0]
+    live = LiveSet(settings.state_dir, clock=lambda: now[0])
+    first = live.get()
+    write_post(content_dir, "b.md", "title: B\ndate: 2022-01-02\ntags: t")
+    refresh(settings, NOW + dt.timedelta(seconds=5))
+    assert live.get() is first  # within RECHECK_SECONDS the worker keeps its view
+    now[0] += RECHECK_SECONDS
+    second = live.get()
+    assert second is not first and second.folder != first.folder
+    assert second.documents["tags/t.atom"].variants["identity"].etag != (
+        first.documents["tags/t.atom"].variants["identity"].etag
+    )
+    assert (first.folder / "tags/t.atom").exists()  # readers of the old set can still finish
