@@ -64,7 +64,7 @@ def feedsvc_server(
     env: Mapping[str, str] | None = None,
 ) -> Iterator[Server]:
     """feedsvc on a free loopback port: "gunicorn" exactly as the Procfile's web: line runs it,
-    "granian" as `feedsvc serve --server granian` runs it."""
+    "granian" as `feedsvc serve --server granian` runs it, "serve" as plain `feedsvc serve`."""
     port = free_port()
     log = workdir / f"{kind}-{port}.log"
     clean = {k: v for k, v in os.environ.items() if not k.startswith("FEEDSVC_") and k != "PORT"}
@@ -84,6 +84,7 @@ def feedsvc_server(
             "feedsvc.wsgi:app",
         ],
         "granian": [sys.executable, "-m", "feedsvc", "serve", "--server", "granian"],
+        "serve": [sys.executable, "-m", "feedsvc", "serve"],  # the default server, gunicorn
     }  # fmt: skip
     command = commands[kind]
     with log.open("wb") as out:

@@ -258,3 +258,12 @@ def test_overlong_url_and_headers_are_refused(servers: dict[str, Server], kind: 
 def test_nginx_config_is_the_shipped_one() -> None:
     config = (Path(__file__).parents[1] / "config" / "nginx.conf").read_text()
     assert "gzip_static on;" in config and "brotli_static on;" in config
+
+
+def test_feedsvc_serve_on_its_own(tmp_path: Path, sample_dir: Path) -> None:
+    """`feedsvc serve` as the quick start runs it: publish, then gunicorn on the chosen port."""
+    with feedsvc_server("serve", sample_dir, tmp_path / "state", tmp_path) as server:
+        status, headers, body = fetch(server, f"tags/{TAG}.rss")
+        assert status == 200 and headers["Content-Type"] == "application/rss+xml; charset=utf-8"
+        assert len(parse_feed(body).entries) == 1
+        assert "Booting worker" in server.log.read_text()
