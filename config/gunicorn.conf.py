@@ -4,7 +4,7 @@ $PORT on every interface (the platform's router is in front), else to `host`:`po
 
 import os
 
-from feedsvc.server import gunicorn_options, publish_once, settings_from_environment
+from feedsvc.server import gunicorn_options, publish_if_missing, settings_from_environment
 
 _settings = settings_from_environment()
 _port = os.environ.get("PORT")
@@ -28,5 +28,6 @@ accesslog = _options["accesslog"]
 
 
 def on_starting(server: object) -> None:
-    """Publish once in the master, before any worker exists: workers only ever read."""
-    publish_once(_settings)
+    """Before any worker exists: publish once if nothing was ever published. Workers only read;
+    the Procfile's worker: line (`feedsvc worker`) refreshes."""
+    publish_if_missing(_settings)

@@ -24,11 +24,11 @@ class Body:
     summary: str  # plain text: the writer's excerpt, else the first paragraph, cut to length
 
 
-def render_body(post: Post, excerpt_length: int) -> Body:
+def render_body(post: Post, body: str, excerpt_length: int) -> Body:
     """Render the post's body for feeds. Relative and protocol-relative links are resolved against
     the post's own URL, as a browser showing the post would (`//host/x` becomes `https://host/x`
     on an https site)."""
-    source = _MARKDOWN.render(post.body) if post.is_markdown else post.body
+    source = _MARKDOWN.render(body) if post.is_markdown else body
     if not source.strip():
         return Body(html="", summary=cut(plain_text(post.excerpt or ""), excerpt_length))
     fragment = lxml.html.fragment_fromstring(source, create_parent="div")

@@ -1,4 +1,4 @@
-"""The command line: `feedsvc build | check | serve`."""
+"""The command line: `feedsvc build | check | serve | worker`."""
 
 from __future__ import annotations
 
@@ -67,6 +67,10 @@ def _parser() -> argparse.ArgumentParser:
         "--server", choices=SERVERS, help="HTTP server (default: setting `server`)"
     )
     serve_parser.set_defaults(command=_serve)
+    worker_parser = commands.add_parser(
+        "worker", parents=[common], help="refresh on a schedule until stopped (Procfile worker:)"
+    )
+    worker_parser.set_defaults(command=_worker)
     return parser
 
 
@@ -123,6 +127,14 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     logging.getLogger("feedsvc").setLevel(logging.DEBUG if args.verbose else logging.INFO)
     serve(settings, args.host or settings.host, args.port or settings.port)
+    return 0
+
+
+def _worker(args: argparse.Namespace, settings: Settings) -> int:
+    from feedsvc.scheduler import RefreshWorker
+
+    logging.getLogger("feedsvc").setLevel(logging.DEBUG if args.verbose else logging.INFO)
+    RefreshWorker(settings).run()
     return 0
 
 

@@ -13,6 +13,22 @@ class ConfigError(FeedsvcError, ValueError):
     """A setting is unknown, of the wrong type or out of range; the message is one line."""
 
 
+class RefreshError(FeedsvcError):
+    """A refresh cannot publish: the last good feeds stay served and the reason is reported."""
+
+
+class ContentUnavailableError(RefreshError):
+    """The content directory is missing or cannot be listed (an unmount, a permission change)."""
+
+
+class TooManyRemovedError(RefreshError):
+    """More posts would disappear at once than max_removed_share allows: likely an unmount."""
+
+
+class RefreshCancelledError(FeedsvcError):
+    """The process is stopping; the refresh under way publishes nothing."""
+
+
 class PostError(FeedsvcError, ValueError):
     """One file could not be read as a post; it is skipped and reported, never fatal.
 

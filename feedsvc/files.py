@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import stat
+from dataclasses import dataclass
 from pathlib import Path
 
 _KIND_NAMES = {
@@ -16,12 +18,21 @@ _KIND_NAMES = {
 }
 
 
+@dataclass(frozen=True)
+class FileText:
+    """A post file's text and identity."""
+
+    text: str  # UTF-8 decoded, BOM dropped, line endings LF
+    info: os.stat_result  # of the file read (after symlinks), taken on the open file
+    digest: str  # SHA-1 of the raw bytes: "same content" survives a touch, a copy or a restore
+
+
 class UnreadableFile(ValueError):  # noqa: N818 - reads as the reason it carries
     """The file cannot be a post; the message says why."""
 
 
-def read_text(path: Path, root: Path, max_bytes: int) -> tuple[str, os.stat_result]:
-    """Return the file's text (UTF-8, BOM dropped, CRLF turned into LF) and its stat.
+def read_text(path: Path, root: Path, max_bytes: int) -> FileText:
+    """Return the file's text (UTF-8, BOM dropped, CRLF turned into LF), stat and digest.
 
     Never opens anything but a regular file inside `root` (resolved), so FIFOs cannot block the
     build, devices are never touched, and a symlink cannot leak a file from elsewhere.
@@ -44,7 +55,8 @@ def read_text(path: Path, root: Path, max_bytes: int) -> tuple[str, os.stat_resu
         data = f.read(max_bytes + 1)
     if len(data) > max_bytes:
         raise UnreadableFile(f"file grew past the limit of {max_bytes:,} bytes (max_post_bytes)")
-    return _decode(data), info
+    digest = hashlib.sha1(data, usedforsecurity=False).hexdigest()
+    return FileText(_decode(data), info, digest)
 
 
 def _resolve_inside(path: Path, root: Path) -> Path:

@@ -11,7 +11,7 @@ from typing import Any
 from feedsvc import permalinks
 from feedsvc.dates import date_from_file_name, parse_date
 from feedsvc.errors import PostError
-from feedsvc.files import UnreadableFile, read_text
+from feedsvc.files import FileText, UnreadableFile, read_text
 from feedsvc.matter import FrontMatterError, split_front_matter
 from feedsvc.settings import Settings
 from feedsvc.text import squash_spaces, xml_safe
@@ -21,7 +21,11 @@ MARKDOWN_SUFFIXES = frozenset({".md", ".markdown", ".txt"})
 
 @dataclass(frozen=True)
 class Post:
-    """One post as its front matter describes it. All datetimes are aware; all text is XML-safe."""
+    """One post as its front matter describes it. All datetimes are aware; all text is XML-safe.
+
+    The body is not kept here: a service holds 100,000 posts between refreshes but renders only
+    the few in feeds (see `read_post_and_body` and `load_body`).
+    """
 
     source: str  # path relative to the content directory, with `/`: the post's stable key
     title: str
@@ -31,11 +35,12 @@ class Post:
     tags: tuple[str, ...]  # likewise
     author: str | None  # from front matter; None means the site's author
     excerpt: str | None  # the writer's own summary, as plain text; None means derive one
-    body: str  # the text after the front matter, Markdown or HTML
     is_markdown: bool  # render `body` as Markdown (.md, .markdown, .txt) or use it as HTML
     url: str  # absolute permalink
     id: str  # entry id: front matter id/guid, else the permalink; never changes on a touch
+    id_is_explicit: bool  # the id was written in the front matter (no ledger needed)
     published: bool  # False for `published: false`: read and checked, never in a feed
+    digest: str  # SHA-1 of the file's bytes: its content, whatever its mtime
     mtime_ns: int  # file identity, so a later refresh can tell what changed
     size: int
     inode: int
@@ -43,23 +48,33 @@ class Post:
 
 def read_post(path: Path, settings: Settings) -> Post:
     """Read the post at `path` (under settings.content_dir). Raises PostError naming the reason."""
+    return read_post_and_body(path, settings)[0]
+
+
+def read_post_and_body(path: Path, settings: Settings) -> tuple[Post, str]:
+    """The post and its body (Markdown or HTML). Raises PostError naming the reason."""
     try:
-        text, info = read_text(path, settings.content_dir, settings.max_post_bytes)
-        meta, body = split_front_matter(text)
+        file = read_text(path, settings.content_dir, settings.max_post_bytes)
+        meta, body = split_front_matter(file.text)
     except (UnreadableFile, FrontMatterError) as exc:
         raise PostError(path, str(exc)) from None
     try:
-        return _build(path, meta, xml_safe(body), info, settings)
+        return _build(path, meta, file, settings), xml_safe(body)
     except ValueError as exc:
         raise PostError(path, str(exc)) from None
 
 
-def _build(
-    path: Path, meta: dict[str, Any], body: str, info: os.stat_result, settings: Settings
-) -> Post:
+def load_body(post: Post, settings: Settings) -> str:
+    """Read a known post's body again, for rendering it. If the file changed since the post was
+    read, its new body is returned: the next refresh sees the change and re-reads it whole."""
+    return read_post_and_body(settings.content_dir / post.source, settings)[1]
+
+
+def _build(path: Path, meta: dict[str, Any], file: FileText, settings: Settings) -> Post:
     source = PurePosixPath(*path.relative_to(settings.content_dir).parts).as_posix()
     zone = settings.zone
     title = _title(meta.get("title"))
+    info = file.info
     date, date_is_stable = _date(meta, path, info, zone)
     updated_raw = _first(meta, "last_modified_at", "updated", "modified")
     updated = parse_date(updated_raw, zone) if updated_raw is not None else date
@@ -81,11 +96,12 @@ def _build(
         tags=tags,
         author=_author(meta.get("author")),
         excerpt=_excerpt(meta),
-        body=body,
         is_markdown=path.suffix.lower() in MARKDOWN_SUFFIXES,
         url=url,
         id=_id(explicit_id, url, date_is_stable, source, settings),
+        id_is_explicit=explicit_id is not None,
         published=meta.get("published") is not False,
+        digest=file.digest,
         mtime_ns=info.st_mtime_ns,
         size=info.st_size,
         inode=info.st_ino,

@@ -51,6 +51,9 @@ ENCODINGS: dict[str, tuple[str, Callable[[bytes], bytes]]] = {
 }
 
 
+_SUFFIXES = ("", *(suffix for suffix, _ in ENCODINGS.values()))
+
+
 @dataclass(frozen=True)
 class DocumentInfo:
     """What the manifest records of one document."""
@@ -85,80 +88,146 @@ def read_manifest(folder: Path) -> dict[str, DocumentInfo]:
         return {}
 
 
-def plan(
-    documents: Mapping[str, bytes], previous: Mapping[str, DocumentInfo], now: int
-) -> tuple[dict[str, DocumentInfo], set[str]]:
-    """The new manifest, and the paths whose bytes must be written.
+def _info_for(
+    path: str, data: bytes, previous: Mapping[str, DocumentInfo], now: int
+) -> tuple[DocumentInfo, bool]:
+    """The document's manifest entry, and whether its bytes differ from the previous ones.
 
     An unchanged document keeps its `changed` time. A changed one gets `now`, but always later than
     its previous time, so a client that sends only If-Modified-Since never misses a second change
     within one second.
     """
-    infos: dict[str, DocumentInfo] = {}
-    to_write: set[str] = set()
-    for path, data in documents.items():
-        _check_relative(path)
-        sha = digest(data)
-        old = previous.get(path)
-        if old is not None and old.sha256 == sha:
-            infos[path] = old
-            continue
-        changed = max(now, old.changed + 1) if old is not None else now
-        infos[path] = DocumentInfo(sha256=sha, length=len(data), changed=changed, encoded={})
-        to_write.add(path)
-    return infos, to_write
+    _check_relative(path)
+    sha = digest(data)
+    old = previous.get(path)
+    if old is not None and old.sha256 == sha:
+        return old, False
+    changed = max(now, old.changed + 1) if old is not None else now
+    return DocumentInfo(sha256=sha, length=len(data), changed=changed, encoded={}), True
+
+
+class InPlaceWriter:
+    """Publishes into a folder that is served as it is (`feedsvc build OUT_DIR`): each file is
+    replaced atomically; files feedsvc did not write are never touched; documents of vanished
+    feeds are removed at commit."""
+
+    def __init__(self, out_dir: Path, now: int) -> None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        self.folder = out_dir
+        self.previous = read_manifest(out_dir)
+        self._now = now
+        self._infos: dict[str, DocumentInfo] = {}
+        self._written = 0
+
+    def put(self, path: str, data: bytes) -> None:
+        """Publish one document's bytes; unchanged and intact files are left alone."""
+        info, changed = _info_for(path, data, self.previous, self._now)
+        if changed or not _present(self.folder, path, info):
+            info = _write_document(self.folder, path, data, info)
+            self._written += 1
+        self._infos[path] = info
+
+    def keep(self, path: str) -> None:
+        """Keep a document as the previous publish left it."""
+        self._infos[path] = self.previous[path]
+
+    def commit(self) -> PublishReport:
+        """Remove the documents not published this time and record the manifest."""
+        gone = self.previous.keys() - self._infos.keys()
+        for path in gone:
+            for suffix in _SUFFIXES:
+                with contextlib.suppress(FileNotFoundError):
+                    (self.folder / (path + suffix)).unlink()
+        _write_manifest(self.folder, self._infos)
+        return PublishReport(self._written, len(self._infos) - self._written, len(gone))
+
+    def abort(self) -> None:
+        """Stop; files already replaced stay (each is complete), the manifest stays the old one."""
+
+
+class GenerationWriter:
+    """Publishes a complete new generation of a state folder, switched to in one rename at commit.
+
+    Until commit, nothing a reader can see changes; abort (or a crash) leaves `current` as it was.
+    Unchanged documents are hard links to the previous generation (same inode, same mtime).
+    """
+
+    def __init__(self, state_dir: Path, now: int) -> None:
+        self.state_dir = state_dir
+        self.current = current_folder(state_dir)
+        self.previous = read_manifest(self.current) if self.current else {}
+        self._now = now
+        self._infos: dict[str, DocumentInfo] = {}
+        self._written = 0
+        self._links: list[str] = []  # unchanged documents, linked at commit if one is needed
+        generations = state_dir / GENERATIONS
+        generations.mkdir(parents=True, exist_ok=True)
+        self.folder = Path(tempfile.mkdtemp(dir=generations, prefix=".new-"))
+
+    def put(self, path: str, data: bytes) -> None:
+        """Add one document; bytes equal to the previous generation's are linked, not written."""
+        info, changed = _info_for(path, data, self.previous, self._now)
+        if changed or self.current is None:
+            info = _write_document(self.folder, path, data, info)
+            self._written += 1
+        else:
+            self._links.append(path)
+        self._infos[path] = info
+
+    def keep(self, path: str) -> None:
+        """Carry a document of the previous generation over unchanged."""
+        self._infos[path] = self.previous[path]
+        self._links.append(path)
+
+    def commit(self) -> PublishReport:
+        """Switch `current` to the new generation, unless nothing changed at all."""
+        gone = self.previous.keys() - self._infos.keys()
+        report = PublishReport(self._written, len(self._infos) - self._written, len(gone))
+        if self.current is not None and not self._written and not gone:
+            self.abort()
+            return report
+        try:
+            if self.current is not None:
+                for path in self._links:
+                    _link_document(self.current, self.folder, path)
+            _write_manifest(self.folder, self._infos)
+            generations = self.state_dir / GENERATIONS
+            final = generations / _next_generation_name(generations)
+            self.folder.chmod(0o755)
+            os.rename(self.folder, final)
+        except BaseException:
+            self.abort()
+            raise
+        _switch(self.state_dir, final)
+        _prune(generations, keep=final)
+        return report
+
+    def abort(self) -> None:
+        """Throw the unfinished generation away."""
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def publish_in_place(out_dir: Path, documents: Mapping[str, bytes], now: int) -> PublishReport:
     """Make out_dir hold exactly `documents` among the files feedsvc owns there."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    previous = read_manifest(out_dir)
-    infos, to_write = plan(documents, previous, now)
-    for path in sorted(infos.keys() - to_write):
-        if not _present(out_dir, path, infos[path]):
-            to_write.add(path)  # recorded but deleted or damaged by hand: write it again
-    for path in sorted(to_write):
-        infos[path] = _write_document(out_dir, path, documents[path], infos[path])
-    gone = previous.keys() - infos.keys()
-    for path in gone:
-        for suffix in ("", *(suffix for suffix, _ in ENCODINGS.values())):
-            with contextlib.suppress(FileNotFoundError):
-                (out_dir / (path + suffix)).unlink()
-    _write_manifest(out_dir, infos)
-    return PublishReport(len(to_write), len(infos) - len(to_write), len(gone))
+    return _publish_all(InPlaceWriter(out_dir, now), documents)
 
 
 def publish_generation(state_dir: Path, documents: Mapping[str, bytes], now: int) -> PublishReport:
-    """Publish `documents` as a new generation and switch `current` to it, atomically.
+    """Publish `documents` as a new generation and switch `current` to it, atomically; nothing is
+    written when nothing changed."""
+    return _publish_all(GenerationWriter(state_dir, now), documents)
 
-    Nothing is written when nothing changed. A crash at any point leaves `current` pointing at a
-    complete generation: the new folder only becomes visible through the final rename.
-    """
-    current = current_folder(state_dir)
-    previous = read_manifest(current) if current else {}
-    infos, to_write = plan(documents, previous, now)
-    gone = previous.keys() - infos.keys()
-    if current is not None and not to_write and not gone:
-        return PublishReport(0, len(infos), 0)
-    generations = state_dir / GENERATIONS
-    generations.mkdir(parents=True, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(dir=generations, prefix=".new-"))
+
+def _publish_all(
+    writer: InPlaceWriter | GenerationWriter, documents: Mapping[str, bytes]
+) -> PublishReport:
     try:
-        for path, info in infos.items():
-            if path in to_write:
-                infos[path] = _write_document(folder, path, documents[path], info)
-            elif current is not None:  # always: an unchanged document has a previous one
-                _link_document(current, folder, path)
-        _write_manifest(folder, infos)
-        final = generations / _next_generation_name(generations)
-        folder.chmod(0o755)
-        os.rename(folder, final)
+        for path in documents:
+            writer.put(path, documents[path])
     except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
+        writer.abort()
         raise
-    _switch(state_dir, final)
-    _prune(generations, keep=final)
-    return PublishReport(len(to_write), len(infos) - len(to_write), len(gone))
+    return writer.commit()
 
 
 def current_folder(state_dir: Path) -> Path | None:
@@ -199,7 +268,7 @@ def _write_document(folder: Path, path: str, data: bytes, info: DocumentInfo) ->
 
 
 def _link_document(source: Path, target: Path, path: str) -> None:
-    for suffix in ("", *(suffix for suffix, _ in ENCODINGS.values())):
+    for suffix in _SUFFIXES:
         destination = target / (path + suffix)
         destination.parent.mkdir(parents=True, exist_ok=True)
         os.link(source / (path + suffix), destination)
@@ -208,7 +277,7 @@ def _link_document(source: Path, target: Path, path: str) -> None:
 def _present(folder: Path, path: str, info: DocumentInfo) -> bool:
     try:
         return (folder / path).stat().st_size == info.length and all(
-            (folder / (path + suffix)).exists() for suffix, _ in ENCODINGS.values()
+            (folder / (path + suffix)).exists() for suffix in _SUFFIXES
         )
     except OSError:
         return False

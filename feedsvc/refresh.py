@@ -1,91 +1,95 @@
-"""Scan, read, index, render and publish, once: what `feedsvc build` and the service run."""
+"""Scan, read, index, render and publish: once for `feedsvc build`, incrementally for the service.
+
+The service's `Refresher` keeps the catalog of readings, the id ledger and each feed's signature
+(a hash of everything its bytes depend on) in the state folder. A refresh re-reads only changed
+files, re-renders only feeds whose signature changed, and publishes a new generation only when some
+document's bytes changed. It publishes nothing, and keeps serving the last good set, when the
+content directory is missing or unreadable or when too many posts would disappear at once.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
+import hashlib
 import json
 import logging
+import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from feedsvc.body import Body, render_body
-from feedsvc.errors import PostError
+from feedsvc.catalog import Catalog, CatalogUpdate, fingerprint, load_catalog, save_catalog
+from feedsvc.errors import PostError, RefreshCancelledError, RefreshError, TooManyRemovedError
 from feedsvc.feeds import render_feed
-from feedsvc.index import Index, build_index
+from feedsvc.index import FeedKey, Index, build_index, is_visible
 from feedsvc.layout import INDEX_PATH, OPML_PATH, STATUS_PATH, FeedFormat, feed_path
+from feedsvc.ledger import IdLedger, load_ledger, save_ledger
 from feedsvc.opml import render_opml
 from feedsvc.pages import render_index_page
-from feedsvc.posts import Post, read_post
-from feedsvc.publish import PublishReport, atomic_write, publish_generation, publish_in_place
-from feedsvc.scan import scan
+from feedsvc.posts import Post, load_body
+from feedsvc.publish import (
+    GenerationWriter,
+    InPlaceWriter,
+    PublishReport,
+    atomic_write,
+)
 from feedsvc.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total), called often: keep it cheap
+LEDGER_FILE = "ids.json"
+SIGNATURES_FILE = "signatures.json"
+LOCK_FILE = ".lock"
 
 
 def _no_progress(stage: str, done: int, total: int) -> None:
     """The default progress callback: says nothing."""
 
 
-@dataclass
-class ReadResult:
-    """Every post that could be read, and every file that could not, with why."""
-
-    posts: list[Post] = field(default_factory=list)
-    bad: list[PostError] = field(default_factory=list)
-    files: int = 0  # candidate files seen
-
-
 @dataclass(frozen=True)
 class BuildReport:
-    """What one build did: the figures of its summary line."""
+    """What one build or refresh did: the figures of its summary line."""
 
     files: int  # candidate files seen
+    read: int  # files read this time (all of them on a cold start)
     posts: int  # posts visible in feeds
     feeds: int  # feeds (site, categories, tags), each in every format
-    bad: list[PostError]  # files skipped, and posts left out of the index, with the reason
+    rendered: int  # documents rendered this time
+    bad: list[PostError]  # files that cannot be read as they are, and posts left out
     published: PublishReport
     seconds: float
 
 
+@dataclass(frozen=True)
+class ReadResult:
+    """Every post that could be read, and every file that could not, with why."""
+
+    posts: list[Post]
+    bad: list[PostError]
+    files: int  # candidate files seen
+
+
 def read_posts(settings: Settings, progress: Progress = _no_progress) -> ReadResult:
-    """Read every post under the content directory; a bad file is reported, never fatal."""
-    found = scan(settings.content_dir, settings.exclude)
-    result = ReadResult(bad=list(found.errors), files=len(found.paths))
-    for number, path in enumerate(found.paths, 1):
-        try:
-            result.posts.append(read_post(path, settings))
-        except PostError as exc:
-            result.bad.append(exc)
-            logger.warning("skipped %s", exc)
-        else:
-            logger.debug("read %s", path)
-        progress("reading posts", number, len(found.paths))
-    return result
+    """Read every post under the content directory from scratch; a bad file is reported."""
+    update = Catalog(fingerprint(settings)).update(settings)
+    catalog = update.catalog
+    progress("reading posts", len(catalog.readings), len(catalog.readings))
+    return ReadResult(catalog.posts(), update.errors + catalog.errors(), len(catalog.readings))
 
 
-def render_documents(
-    index: Index, settings: Settings, progress: Progress = _no_progress
-) -> dict[str, bytes]:
-    """Every document of the URL layout: each feed in each format, and the OPML list."""
-    bodies: dict[str, Body] = {}
-
-    def body_of(post: Post) -> Body:
-        if post.source not in bodies:  # a post in many feeds is rendered once
-            bodies[post.source] = render_body(post, settings.excerpt_length)
-        return bodies[post.source]
-
+def render_documents(index: Index, settings: Settings) -> dict[str, bytes]:
+    """Every document of the URL layout, rendered from scratch (for tests and comparisons)."""
     documents: dict[str, bytes] = {}
-    for number, (key, posts) in enumerate(index.feeds.items(), 1):
-        for fmt in FeedFormat:
-            documents[feed_path(key, fmt)] = render_feed(key, posts, fmt, settings, body_of)
-        progress("rendering feeds", number, len(index.feeds))
-    documents[OPML_PATH] = render_opml(index, settings)
-    documents[INDEX_PATH] = render_index_page(index, settings)
+    renderer = _Renderer(settings, {}, {})
+    for path, data in renderer.documents(index, previous={}, signatures={}):
+        if data is not None:
+            documents[path] = data
     return documents
 
 
@@ -93,76 +97,303 @@ def build(
     settings: Settings, out_dir: Path, now: dt.datetime, progress: Progress = _no_progress
 ) -> BuildReport:
     """Build every feed from the content directory into out_dir, as of `now`, file by file."""
-    return _run(
-        settings, now, progress, lambda docs: publish_in_place(out_dir, docs, _seconds(now))
-    )
-
-
-def refresh(settings: Settings, now: dt.datetime, progress: Progress = _no_progress) -> BuildReport:
-    """Publish a new generation of the service's set in settings.state_dir, as of `now`, and
-    record the outcome in its status file."""
-    state_dir = settings.state_dir
-    report = _run(
-        settings, now, progress, lambda docs: publish_generation(state_dir, docs, _seconds(now))
-    )
-    write_status(state_dir, report, now)
-    return report
-
-
-def write_status(state_dir: Path, report: BuildReport, now: dt.datetime) -> None:
-    """What /status.json shows: the last refresh and every bad file with its reason."""
-    status = {
-        "posts": report.posts,
-        "feeds": report.feeds,
-        "files": report.files,
-        "last_refresh": {
-            "finished_at": now.astimezone(dt.UTC).isoformat(),
-            "seconds": round(report.seconds, 3),
-            "written": report.published.written,
-            "unchanged": report.published.unchanged,
-            "removed": report.published.removed,
-        },
-        "bad_files": [{"path": str(e.path), "reason": e.reason} for e in report.bad],
-    }
-    state_dir.mkdir(parents=True, exist_ok=True)
-    atomic_write(state_dir / STATUS_PATH, json.dumps(status, ensure_ascii=False, indent=1).encode())
-
-
-def _seconds(now: dt.datetime) -> int:
-    return int(now.timestamp())
-
-
-def _run(
-    settings: Settings,
-    now: dt.datetime,
-    progress: Progress,
-    publish: Callable[[dict[str, bytes]], PublishReport],
-) -> BuildReport:
     started = time.perf_counter()
-    read = read_posts(settings, progress)
-    index = build_index(read.posts, now, settings.item_limit, settings.future)
+    update = Catalog(fingerprint(settings)).update(settings, progress=progress)
+    ledger = load_ledger(out_dir / f".feedsvc-{LEDGER_FILE}")
+    index, bad = _index(update, ledger, settings, now)
+    writer = InPlaceWriter(out_dir, int(now.timestamp()))
+    renderer = _Renderer(settings, update.bodies, {})
+    rendered = renderer.publish(index, writer, {}, {}, progress=progress)
+    published = writer.commit()
+    save_ledger(out_dir / f".feedsvc-{LEDGER_FILE}", ledger)
+    return _report(update, index, bad, rendered, published, started)
+
+
+class Refresher:
+    """The service's refresh: incremental, atomic, and never losing the last good feeds."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.state_dir = settings.state_dir
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self.catalog = load_catalog(self.state_dir, settings)
+        self.ledger = load_ledger(self.state_dir / LEDGER_FILE)
+        self.signatures = _load_signatures(self.state_dir / SIGNATURES_FILE)
+        self.bodies: dict[tuple[str, str], Body] = {}  # (source, digest) -> rendered body
+        self.next_due: dt.datetime | None = None  # earliest future post: when feeds change anyway
+        self.refreshed_once = False
+        self.status: dict[str, Any] = _load_status(self.state_dir / STATUS_PATH)
+
+    def refresh(
+        self, now: dt.datetime, cancel: threading.Event | None = None
+    ) -> BuildReport | None:
+        """One refresh as of `now`. Returns None when it published nothing because it could not
+        (the reason is logged and in the status), or was cancelled."""
+        started = time.perf_counter()
+        try:
+            with _exclusive(self.state_dir / LOCK_FILE):
+                report = self._refresh(now, cancel, started)
+        except RefreshCancelledError:
+            logger.info("refresh abandoned: stopping; nothing was published")
+            return None
+        except (RefreshError, OSError) as exc:
+            logger.error("refresh failed, still serving the last good feeds: %s", exc)
+            self._record(now, started, error=str(exc))
+            return None
+        self._record(now, started, report=report)
+        logger.info(
+            "refresh: %d posts read of %d files, %d documents re-rendered, %d written, "
+            "%d unchanged, %d removed, %d bad files, %.3f s",
+            report.read,
+            report.files,
+            report.rendered,
+            report.published.written,
+            report.published.unchanged,
+            report.published.removed,
+            len(report.bad),
+            report.seconds,
+        )
+        return report
+
+    def record_next_run(self, next_run: dt.datetime | None) -> None:
+        """Show the scheduler's next run in the status."""
+        self.status["next_run"] = next_run.isoformat() if next_run else None
+        self._write_status()
+
+    def _refresh(
+        self, now: dt.datetime, cancel: threading.Event | None, started: float
+    ) -> BuildReport:
+        update = self.catalog.update(self.settings, cancel)
+        self._check_removals(update.catalog)
+        same_files = update.catalog.readings.keys() == self.catalog.readings.keys()
+        unchanged = update.read == 0 and same_files
+        due = self.next_due is not None and self.next_due <= now
+        if self.refreshed_once and unchanged and not due:
+            return self._nothing_to_do(update, started)
+        index, bad = _index(update, self.ledger, self.settings, now)
+        writer = GenerationWriter(self.state_dir, int(now.timestamp()))
+        try:
+            signatures: dict[str, str] = {}
+            renderer = _Renderer(self.settings, update.bodies, self.bodies)
+            rendered = renderer.publish(index, writer, self.signatures, signatures, cancel=cancel)
+            if cancel is not None and cancel.is_set():
+                raise RefreshCancelledError("stopped before publishing")
+            published = writer.commit()
+        except BaseException:
+            writer.abort()
+            raise
+        self.catalog = update.catalog
+        self.signatures = signatures
+        self.bodies = renderer.bodies_in(index)
+        self.next_due = _next_due(self.catalog.posts(), now, self.settings.future)
+        self.refreshed_once = True
+        self._last = (index, bad)
+        save_catalog(self.state_dir, self.catalog)
+        save_ledger(self.state_dir / LEDGER_FILE, self.ledger)
+        atomic_write(self.state_dir / SIGNATURES_FILE, json.dumps(signatures).encode())
+        return _report(update, index, bad, rendered, published, started)
+
+    def _nothing_to_do(self, update: CatalogUpdate, started: float) -> BuildReport:
+        index, bad = self._last
+        return _report(update, index, bad, 0, PublishReport(0, 0, 0), started)
+
+    def _check_removals(self, catalog: Catalog) -> None:
+        before = len(self.catalog.posts())
+        after = len(catalog.posts())
+        share = self.settings.max_removed_share
+        if before and (before - after) > before * share:
+            raise TooManyRemovedError(
+                f"{before - after} of {before} posts would disappear at once, more than "
+                f"max_removed_share = {share:.0%}: publishing nothing (is the content directory "
+                f"mounted?); raise max_removed_share for one refresh if this is intended"
+            )
+
+    def _record(
+        self,
+        now: dt.datetime,
+        started: float,
+        report: BuildReport | None = None,
+        error: str | None = None,
+    ) -> None:
+        finished = now.astimezone(dt.UTC).isoformat()
+        self.status["last_refresh"] = {
+            "finished_at": finished,
+            "seconds": round(time.perf_counter() - started, 3),
+            "error": error,
+        }
+        self.status["error"] = error
+        if report is not None:
+            self.status.update(
+                {
+                    "posts": report.posts,
+                    "feeds": report.feeds,
+                    "files": report.files,
+                    "last_success_at": finished,
+                    "bad_files": [{"path": str(e.path), "reason": e.reason} for e in report.bad],
+                }
+            )
+            self.status["last_refresh"].update(
+                {
+                    "read": report.read,
+                    "rendered": report.rendered,
+                    "written": report.published.written,
+                    "unchanged": report.published.unchanged,
+                    "removed": report.published.removed,
+                }
+            )
+        self._write_status()
+
+    def _write_status(self) -> None:
+        with contextlib.suppress(OSError):  # a full disk must not stop the refresher itself
+            data = json.dumps(self.status, ensure_ascii=False, indent=1).encode()
+            atomic_write(self.state_dir / STATUS_PATH, data)
+
+
+class _Renderer:
+    """Renders the documents whose inputs changed; a post's body is rendered once per content."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        fresh_bodies: dict[str, str],
+        cache: dict[tuple[str, str], Body],
+    ) -> None:
+        self.settings = settings
+        self.fresh_bodies = fresh_bodies  # source -> body text of files read this time
+        self.cache = dict(cache)
+        self.base = hashlib.sha1(fingerprint(settings).encode(), usedforsecurity=False)
+
+    def body_of(self, post: Post) -> Body:
+        key = (post.source, post.digest)
+        body = self.cache.get(key)
+        if body is None:
+            text = self.fresh_bodies.get(post.source)
+            if text is None:
+                text = load_body(post, self.settings)
+            body = self.cache[key] = render_body(post, text, self.settings.excerpt_length)
+        return body
+
+    def signature(self, key: FeedKey, posts: list[Post]) -> str:
+        """Everything a feed's bytes depend on: settings, version, name, and its entries."""
+        digest = self.base.copy()
+        digest.update(f"{key.kind}\0{key.name}\0".encode())
+        for post in posts:
+            digest.update(f"{post.source}\0{post.digest}\0{post.id}\0".encode())
+        return digest.hexdigest()
+
+    def documents(
+        self,
+        index: Index,
+        previous: Mapping[str, str],
+        signatures: dict[str, str],
+        cancel: threading.Event | None = None,
+        progress: Progress = _no_progress,
+    ) -> Iterator[tuple[str, bytes | None]]:
+        """(path, bytes) for each document, or (path, None) when the bytes published under the
+        same signature (in `previous`) still hold. Fills `signatures` as it goes."""
+        for number, (key, posts) in enumerate(index.feeds.items(), 1):
+            if cancel is not None and cancel.is_set():
+                raise RefreshCancelledError("stopped while rendering feeds")
+            signature = self.signature(key, posts)
+            for fmt in FeedFormat:
+                path = feed_path(key, fmt)
+                signatures[path] = signature
+                if previous.get(path) == signature:
+                    yield path, None
+                else:
+                    yield path, render_feed(key, posts, fmt, self.settings, self.body_of)
+            progress("rendering feeds", number, len(index.feeds))
+        yield OPML_PATH, render_opml(index, self.settings)
+        yield INDEX_PATH, render_index_page(index, self.settings)
+
+    def publish(
+        self,
+        index: Index,
+        writer: InPlaceWriter | GenerationWriter,
+        previous: Mapping[str, str],
+        signatures: dict[str, str],
+        cancel: threading.Event | None = None,
+        progress: Progress = _no_progress,
+    ) -> int:
+        """Hand every document to the writer; returns how many were rendered. A signature only
+        counts for documents the writer still has (a lost file is rendered again)."""
+        usable = {path: sig for path, sig in previous.items() if path in writer.previous}
+        rendered = 0
+        for path, data in self.documents(index, usable, signatures, cancel, progress):
+            if data is None:
+                writer.keep(path)
+            else:
+                writer.put(path, data)
+                rendered += 1
+        return rendered
+
+    def bodies_in(self, index: Index) -> dict[tuple[str, str], Body]:
+        """The cache, trimmed to the posts now in feeds."""
+        wanted = {(p.source, p.digest) for posts in index.feeds.values() for p in posts}
+        return {key: body for key, body in self.cache.items() if key in wanted}
+
+
+def _index(
+    update: CatalogUpdate, ledger: IdLedger, settings: Settings, now: dt.datetime
+) -> tuple[Index, list[PostError]]:
+    posts = ledger.apply(update.catalog.posts())
+    index = build_index(posts, now, settings.item_limit, settings.future)
     for problem in index.problems:
         logger.warning("left out %s", problem)
-    documents = render_documents(index, settings, progress)
-    published = publish(documents)
-    report = BuildReport(
-        files=read.files,
+    ledger.record(p for p in posts if is_visible(p, now, settings.future))
+    return index, update.errors + update.catalog.errors() + index.problems
+
+
+def _report(
+    update: CatalogUpdate,
+    index: Index,
+    bad: list[PostError],
+    rendered: int,
+    published: PublishReport,
+    started: float,
+) -> BuildReport:
+    return BuildReport(
+        files=len(update.catalog.readings),
+        read=update.read,
         posts=index.visible,
         feeds=len(index.feeds),
-        bad=read.bad + index.problems,
+        rendered=rendered,
+        bad=bad,
         published=published,
         seconds=time.perf_counter() - started,
     )
-    logger.info(
-        "built %d posts from %d files: %d feeds, %d documents written, %d unchanged, "
-        "%d removed, %d bad files, %.2f s",
-        report.posts,
-        report.files,
-        report.feeds,
-        published.written,
-        published.unchanged,
-        published.removed,
-        len(report.bad),
-        report.seconds,
-    )
-    return report
+
+
+def _next_due(posts: list[Post], now: dt.datetime, future: bool) -> dt.datetime | None:
+    if future:
+        return None
+    upcoming = [p.date for p in posts if p.published and p.date > now]
+    return min(upcoming, default=None)
+
+
+@contextlib.contextmanager
+def _exclusive(path: Path) -> Iterator[None]:
+    """One publisher per state folder at a time, across processes (web start-up and worker)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _load_signatures(path: Path) -> dict[str, str]:
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def _load_status(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}

@@ -12,11 +12,21 @@ from feedsvc.errors import PostError
 POST_SUFFIXES = (".md", ".markdown", ".html", ".htm", ".txt")
 
 
+@dataclass(frozen=True)
+class Stamp:
+    """A file's identity as stat tells it: when any part changes, the file is read again."""
+
+    mtime_ns: int
+    size: int
+    inode: int
+
+
 @dataclass
 class ScanResult:
     """What one walk of the content directory found."""
 
     paths: list[Path] = field(default_factory=list)  # candidate post files, sorted
+    stamps: dict[Path, Stamp | None] = field(default_factory=dict)  # None: stat failed
     errors: list[PostError] = field(default_factory=list)  # folders that could not be listed
 
 
@@ -33,6 +43,15 @@ def scan(root: Path, exclude: Collection[str] = ()) -> ScanResult:
     return result
 
 
+def _stamp(entry: os.DirEntry[str]) -> Stamp | None:
+    """The stat of what the entry names (through a symlink), without opening it."""
+    try:
+        info = entry.stat()
+    except OSError:  # a broken link or a loop: reading it will say which
+        return None
+    return Stamp(info.st_mtime_ns, info.st_size, info.st_ino)
+
+
 def _walk(folder: Path, exclude: frozenset[str], result: ScanResult) -> None:
     try:
         with os.scandir(folder) as entries:
@@ -46,5 +65,6 @@ def _walk(folder: Path, exclude: frozenset[str], result: ScanResult) -> None:
         path = Path(entry.path)
         if entry.name.lower().endswith(POST_SUFFIXES):
             result.paths.append(path)
+            result.stamps[path] = _stamp(entry)
         elif entry.is_dir(follow_symlinks=False) and entry.name not in exclude:
             _walk(path, exclude, result)

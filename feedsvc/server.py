@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import datetime as dt
 import logging
 import os
+import signal
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -12,7 +16,8 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 
 from feedsvc.errors import ConfigError
-from feedsvc.refresh import refresh
+from feedsvc.publish import current_folder
+from feedsvc.refresh import Refresher
 from feedsvc.settings import Settings, load_settings, to_environment
 from feedsvc.web import create_app
 
@@ -53,10 +58,38 @@ def settings_from_environment() -> Settings:
         sys.exit(f"feedsvc: error: {exc}")
 
 
-def publish_once(settings: Settings) -> None:
-    """One refresh before the workers start, so they have a published set to share."""
-    report = refresh(settings, dt.datetime.now(dt.UTC))
-    logger.info("published %d feeds from %d posts", report.feeds, report.posts)
+def publish_if_missing(settings: Settings) -> None:
+    """Before the first web worker starts: publish once if nothing is published yet, so workers
+    have a set to share. After a restart the last published set is served at once; refreshing it
+    is the refresher process's job."""
+    if current_folder(settings.state_dir) is None:
+        Refresher(settings).refresh(dt.datetime.now(dt.UTC))
+
+
+def start_refresher(settings: Settings) -> subprocess.Popen[bytes]:
+    """`feedsvc worker` beside the web server, with the same settings; it dies with its parent."""
+    env = {**os.environ, **to_environment(settings)}
+    command = [sys.executable, "-m", "feedsvc", "worker"]
+    # S603: the command is our own interpreter running feedsvc, no outside input.
+    return subprocess.Popen(command, env=env, preexec_fn=_die_with_parent)  # noqa: S603
+
+
+def stop_refresher(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then wait: a refresh under way finishes or gives up within moments."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _die_with_parent() -> None:
+    """Linux: SIGTERM this child when its parent dies, even by SIGKILL (prctl PR_SET_PDEATHSIG)."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)
 
 
 class _Gunicorn(BaseApplication):
@@ -76,12 +109,17 @@ class _Gunicorn(BaseApplication):
 
 
 def serve(settings: Settings, host: str, port: int) -> None:
-    """Publish once, then serve with settings.server until stopped (SIGTERM or Ctrl-C)."""
-    publish_once(settings)
-    if settings.server == "granian":
-        _serve_granian(settings, host, port)
-    else:
-        _Gunicorn(settings, gunicorn_options(settings, f"{host}:{port}")).run()
+    """Serve with settings.server until stopped (SIGTERM or Ctrl-C), with one refresher process
+    beside it. Publishes first only when nothing was ever published."""
+    publish_if_missing(settings)
+    refresher = start_refresher(settings)
+    try:
+        if settings.server == "granian":
+            _serve_granian(settings, host, port)
+        else:
+            _Gunicorn(settings, gunicorn_options(settings, f"{host}:{port}")).run()
+    finally:
+        stop_refresher(refresher)
 
 
 def _serve_granian(settings: Settings, host: str, port: int) -> None:

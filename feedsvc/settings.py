@@ -81,6 +81,15 @@ class Settings:
         ["_drafts", "_site", "_layouts", "_includes", "node_modules"],
         "Folder names never read for posts (hidden files and folders are always skipped).",
     )
+    refresh_interval: float = _setting(
+        60.0, "Seconds between refreshes of the content directory (fractions allowed)."
+    )
+    watch: bool = _setting(
+        False, "Also refresh within a second of any change in the content directory (watchdog)."
+    )
+    max_removed_share: float = _setting(
+        0.5, "Largest share of posts one refresh may remove; more publishes nothing (unmount?)."
+    )
     state_dir: Path = _setting(
         Path("~/.local/state/feedsvc").expanduser(),
         "Folder of the service's published set (serve, worker); give each site its own.",
@@ -302,6 +311,8 @@ _CHECKS: dict[str, Callable[[Any], str | None]] = {
     "max_post_bytes": _at_least(1),
     "max_terms_per_post": _at_least(1),
     "cache_max_age": _at_least(0),
+    "refresh_interval": lambda n: None if n > 0 else f"must be more than 0, got {n}",
+    "max_removed_share": lambda n: None if 0 <= n <= 1 else f"must be from 0 to 1, got {n}",
     "stale_while_revalidate": _at_least(0),
     "stale_if_error": _at_least(0),
     "port": lambda n: None if 0 < n < 65536 else f"must be a TCP port (1-65535), got {n}",

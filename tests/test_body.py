@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from feedsvc.body import render_body
-from feedsvc.posts import read_post
+from feedsvc.posts import read_post_and_body
 
 from .conftest import SAMPLE_NAME, MakeSettings, write_post
 
 
 def test_sample_body(sample_dir: Path, make_settings: MakeSettings) -> None:
-    body = render_body(read_post(sample_dir / SAMPLE_NAME, make_settings()), 200)
+    body = render_body(*read_post_and_body(sample_dir / SAMPLE_NAME, make_settings()), 200)
     assert body.html.startswith("<p>上海证券报近日获悉")
     assert (
         '<a href="http://finews.zning.xyz/html_News/NewsShare.html?infoCode=NW202205302396018111">'
@@ -37,7 +37,7 @@ def test_relative_links_resolve_like_a_browser(
         "[root](/about) [here](img/a.png) [frag](#x) ![pic](//cdn.example.net/p.png) "
         "[mail](mailto:a@b.c) <img src='../up.png'>",
     )
-    html = render_body(read_post(path, make_settings()), 200).html
+    html = render_body(*read_post_and_body(path, make_settings()), 200).html
     base = "https://news.example.com/news/2022/01/02/"
     assert 'href="https://news.example.com/about"' in html
     assert f'href="{base}img/a.png"' in html
@@ -49,7 +49,7 @@ def test_relative_links_resolve_like_a_browser(
 
 def test_html_files_are_used_as_is(content_dir: Path, make_settings: MakeSettings) -> None:
     path = write_post(content_dir, "p.html", "title: T\ndate: 2022-01-01", "*not markdown*")
-    assert render_body(read_post(path, make_settings()), 200).html == "*not markdown*"
+    assert render_body(*read_post_and_body(path, make_settings()), 200).html == "*not markdown*"
 
 
 def test_summary_prefers_the_writers_excerpt(
@@ -58,15 +58,15 @@ def test_summary_prefers_the_writers_excerpt(
     path = write_post(
         content_dir, "p.md", "title: T\ndate: 2022-01-01\nexcerpt: '<b>Short</b>  one'", "Long."
     )
-    assert render_body(read_post(path, make_settings()), 200).summary == "Short one"
+    assert render_body(*read_post_and_body(path, make_settings()), 200).summary == "Short one"
 
 
 def test_summary_is_cut_to_length(content_dir: Path, make_settings: MakeSettings) -> None:
     path = write_post(content_dir, "p.md", "title: T\ndate: 2022-01-01", "中" * 500 + "\n\nnext")
-    assert render_body(read_post(path, make_settings()), 50).summary == "中" * 49 + "…"
+    assert render_body(*read_post_and_body(path, make_settings()), 50).summary == "中" * 49 + "…"
 
 
 def test_empty_body(content_dir: Path, make_settings: MakeSettings) -> None:
     path = write_post(content_dir, "p.md", "title: T\ndate: 2022-01-01", "")
-    body = render_body(read_post(path, make_settings()), 200)
+    body = render_body(*read_post_and_body(path, make_settings()), 200)
     assert (body.html, body.summary) == ("", "")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from feedsvc.errors import PostError
-from feedsvc.posts import read_post
+from feedsvc.posts import read_post, read_post_and_body
 from feedsvc.refresh import read_posts
 
 from .conftest import SAMPLE_NAME, MakeSettings, write_post
@@ -131,8 +131,8 @@ def test_bom_and_crlf_publish(content_dir: Path, make_settings: MakeSettings) ->
     path.write_bytes(
         "\ufeff---\r\ntitle: 标题\r\ndate: 2022-01-01\r\ntags: a b\r\n---\r\nLine one\r\n".encode()
     )
-    post = read_post(path, make_settings())
-    assert (post.title, post.tags, post.body) == ("标题", ("a", "b"), "Line one")
+    post, body = read_post_and_body(path, make_settings())
+    assert (post.title, post.tags, body) == ("标题", ("a", "b"), "Line one")
 
 
 def test_forbidden_xml_characters_are_removed(
@@ -141,8 +141,8 @@ def test_forbidden_xml_characters_are_removed(
     path = write_post(
         content_dir, "p.md", 'title: "A\\x00B\\x0bC"\ndate: 2022-01-01\ntags: "x\\x1fy"', "a\x01b"
     )
-    post = read_post(path, make_settings())
-    assert (post.title, post.tags, post.body) == ("ABC", ("xy",), "ab")
+    post, body = read_post_and_body(path, make_settings())
+    assert (post.title, post.tags, body) == ("ABC", ("xy",), "ab")
 
 
 def test_published_false_is_read_but_not_published(

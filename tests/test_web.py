@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask.testing import FlaskClient
 
-from feedsvc.refresh import refresh
+from feedsvc.refresh import Refresher
 from feedsvc.served import RECHECK_SECONDS, LiveSet
 from feedsvc.settings import Settings
 from feedsvc.web import create_app
@@ -33,7 +33,7 @@ def test_status_lists_bad_files_with_reasons(
     write_post(content_dir, "good.md", "title: Good\ndate: 2022-01-01")
     write_post(content_dir, "bad.md", "date: 2022-01-01")
     settings = make_settings(state_dir=tmp_path / "state")
-    refresh(settings, NOW)
+    Refresher(settings).refresh(NOW)
     status = json.loads(_client(settings).get("/status.json").data)
     assert status["posts"] == 1 and status["feeds"] == 1 and status["documents"] == 4
     assert status["bad_files"] == [
@@ -49,7 +49,7 @@ def test_index_page_escapes_names(
         content_dir, "x.md", "title: X\ndate: 2022-01-01\ncategories: '<script>alert(1)</script>'"
     )
     settings = make_settings(state_dir=tmp_path / "state")
-    refresh(settings, NOW)
+    Refresher(settings).refresh(NOW)
     with _client(settings).get("/") as response:  # closes the file the body streams from
         page = response.data.decode()
     assert "<script>alert" not in page
@@ -61,12 +61,12 @@ def test_workers_switch_to_a_new_generation_whole(
 ) -> None:
     write_post(content_dir, "a.md", "title: A\ndate: 2022-01-01\ntags: t")
     settings = make_settings(state_dir=tmp_path / "state")
-    refresh(settings, NOW)
+    Refresher(settings).refresh(NOW)
     now = [0.0]
     live = LiveSet(settings.state_dir, clock=lambda: now[0])
     first = live.get()
     write_post(content_dir, "b.md", "title: B\ndate: 2022-01-02\ntags: t")
-    refresh(settings, NOW + dt.timedelta(seconds=5))
+    Refresher(settings).refresh(NOW + dt.timedelta(seconds=5))
     assert live.get() is first  # within RECHECK_SECONDS the worker keeps its view
     now[0] += RECHECK_SECONDS
     second = live.get()

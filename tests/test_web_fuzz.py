@@ -7,7 +7,7 @@ from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from feedsvc.refresh import refresh
+from feedsvc.refresh import Refresher
 from feedsvc.settings import EXAMPLE_CONTENT, load_settings
 from feedsvc.web import create_app
 
@@ -20,7 +20,7 @@ HEADER_NAMES = ["If-None-Match", "If-Modified-Since", "Accept-Encoding", "If-Mat
 def app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
     state = tmp_path_factory.mktemp("state")
     settings = load_settings(env={}, overrides={"state_dir": state, "content_dir": EXAMPLE_CONTENT})
-    refresh(settings, NOW)
+    Refresher(settings).refresh(NOW)
     return create_app(settings)
 
 

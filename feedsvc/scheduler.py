@@ -1,0 +1,158 @@
+"""The refresher process: APScheduler refreshes every `refresh_interval`, watchdog adds a prompt
+refresh after changes, and SIGTERM stops it within moments without publishing anything partial.
+
+Exactly one such process runs per site: `feedsvc worker` (the Procfile's worker: line), or the one
+`feedsvc serve` starts beside its web server. Web workers never refresh.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable
+from types import FrameType
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from feedsvc.refresh import Refresher
+from feedsvc.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+JOB_ID = "refresh"
+QUIET_SECONDS = 0.15  # a burst of file events ends after this much silence...
+LONGEST_WAIT_SECONDS = 0.5  # ...or this long after it began, whichever comes first
+
+Clock = Callable[[], dt.datetime]
+
+
+def utc_now() -> dt.datetime:
+    """The real clock; tests pass their own."""
+    return dt.datetime.now(dt.UTC)
+
+
+class RefreshWorker:
+    """Runs refreshes on a schedule (and on file changes) until stopped."""
+
+    def __init__(self, settings: Settings, clock: Clock = utc_now) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.refresher = Refresher(settings)
+        self.cancel = threading.Event()  # set on shutdown: a refresh under way gives up
+        self.dirty = threading.Event()  # a change arrived while a refresh was running
+        self.scheduler = BlockingScheduler(timezone=dt.UTC)
+        self.observer: object | None = None
+
+    def run(self) -> None:
+        """Refresh now, then every refresh_interval, until SIGTERM or SIGINT."""
+        interval = self.settings.refresh_interval
+        self.scheduler.add_job(
+            self.refresh_until_clean,
+            IntervalTrigger(seconds=interval, timezone=dt.UTC),
+            id=JOB_ID,
+            next_run_time=self.clock(),
+            coalesce=True,  # runs missed while busy or asleep collapse into one
+            max_instances=1,  # never two refreshes at once
+            misfire_grace_time=max(1, int(interval * 2)),  # late by less: still run it
+            replace_existing=True,
+        )
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, self._on_signal)
+        if self.settings.watch:
+            self.observer = _watch(self.settings, _Debouncer(self.poke))
+        logger.info(
+            "refreshing %s every %g s%s",
+            self.settings.content_dir,
+            interval,
+            " and on changes" if self.settings.watch else "",
+        )
+        try:
+            self.scheduler.start()
+        finally:
+            self._stop_observer()
+
+    def refresh_until_clean(self) -> None:
+        """One refresh, and another at once if files changed while it ran."""
+        while not self.cancel.is_set():
+            self.dirty.clear()
+            self.refresher.refresh(self.clock(), self.cancel)
+            job = self.scheduler.get_job(JOB_ID)
+            self.refresher.record_next_run(job.next_run_time if job else None)
+            if not self.dirty.is_set():
+                return
+
+    def poke(self) -> None:
+        """Files changed: refresh as soon as possible (now, or right after the running one)."""
+        self.dirty.set()
+        if self.scheduler.running and not self.cancel.is_set():
+            self.scheduler.modify_job(JOB_ID, next_run_time=self.clock())
+
+    def stop(self) -> None:
+        """Stop scheduling and make a refresh under way give up before publishing."""
+        self.cancel.set()
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        logger.info("stopping (signal %d)", signum)
+        self.stop()
+
+    def _stop_observer(self) -> None:
+        if self.observer is not None:
+            self.observer.stop()  # type: ignore[attr-defined]
+
+
+class _Debouncer:
+    """Collapses a burst of file events into one call, at most LONGEST_WAIT_SECONDS late."""
+
+    def __init__(self, action: Callable[[], None]) -> None:
+        self.action = action
+        self.lock = threading.Lock()
+        self.pending = threading.Event()
+        self.first = self.last = 0.0
+        threading.Thread(target=self._loop, name="feedsvc-debounce", daemon=True).start()
+
+    def __call__(self, *args: object) -> None:
+        now = time.monotonic()
+        with self.lock:
+            if not self.pending.is_set():
+                self.first = now
+            self.last = now
+            self.pending.set()
+
+    def _loop(self) -> None:
+        while True:
+            self.pending.wait()
+            while True:
+                with self.lock:
+                    due = min(self.last + QUIET_SECONDS, self.first + LONGEST_WAIT_SECONDS)
+                    wait = due - time.monotonic()
+                    if wait <= 0:
+                        self.pending.clear()
+                        break
+                time.sleep(wait)
+            try:
+                self.action()
+            except Exception:  # a failed poke must not end the watching thread; logged below
+                logger.exception("could not schedule a refresh after a change")
+
+
+def _watch(settings: Settings, on_change: Callable[..., None]) -> object:
+    """A watchdog observer calling on_change for every event under the content directory."""
+    from watchdog.events import FileSystemEvent, FileSystemEventHandler
+    from watchdog.observers import Observer
+
+    class Handler(FileSystemEventHandler):
+        def on_any_event(self, event: FileSystemEvent) -> None:
+            if event.event_type not in ("opened", "closed_no_write"):
+                on_change()
+
+    observer = Observer()
+    observer.schedule(Handler(), str(settings.content_dir), recursive=True)
+    observer.daemon = True
+    observer.start()
+    return observer

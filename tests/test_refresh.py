@@ -1,0 +1,439 @@
+"""The refresher: incremental, atomic, restart-proof, and never losing the last good feeds."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import http.client
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from feedsvc.publish import MANIFEST, current_folder, read_manifest
+from feedsvc.refresh import Refresher
+from feedsvc.settings import Settings
+
+from .conftest import NOW, SHARED, MakeSettings, parse_feed, write_post
+from .servers import feedsvc_server
+
+CORPUS_SCRIPT = Path(os.environ.get("FEEDSVC_CORPUS_SCRIPT", SHARED / "corpus" / "make_corpus.py"))
+
+
+@pytest.fixture(scope="session")
+def corpus_300(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("corpus-300")
+    subprocess.run(
+        [sys.executable, str(CORPUS_SCRIPT), str(folder), "--posts", "300", "--seed", "3"],
+        check=True,
+        capture_output=True,
+    )
+    return folder
+
+
+@pytest.fixture
+def site(
+    corpus_300: Path, content_dir: Path, tmp_path: Path, make_settings: MakeSettings
+) -> Settings:
+    """A fresh copy of the 300-post corpus, with its own state folder."""
+    shutil.rmtree(content_dir)
+    shutil.copytree(corpus_300, content_dir)
+    return make_settings(state_dir=tmp_path / "state")
+
+
+def published(settings: Settings) -> dict[str, str]:
+    """Path -> SHA-256 of the current generation."""
+    folder = current_folder(settings.state_dir)
+    assert folder is not None
+    return {path: info.sha256 for path, info in read_manifest(folder).items()}
+
+
+def feed_titles(settings: Settings, path: str) -> list[str]:
+    folder = current_folder(settings.state_dir)
+    assert folder is not None
+    return [e.title for e in parse_feed((folder / path).read_bytes()).entries]
+
+
+def later(seconds: float) -> dt.datetime:
+    return NOW + dt.timedelta(seconds=seconds)
+
+
+def test_unchanged_directory_reads_nothing_and_publishes_nothing(site: Settings) -> None:
+    refresher = Refresher(site)
+    first = refresher.refresh(NOW)
+    assert first is not None and first.read == 300
+    generation = current_folder(site.state_dir)
+    second = refresher.refresh(later(60))
+    assert second is not None and (second.read, second.rendered) == (0, 0)
+    assert current_folder(site.state_dir) == generation
+
+
+def test_a_touched_file_is_read_again_but_changes_nothing(site: Settings) -> None:
+    refresher = Refresher(site)
+    refresher.refresh(NOW)
+    before = published(site)
+    path = next(site.content_dir.iterdir())
+    os.utime(path, (2_000_000_000, 2_000_000_000))
+    report = refresher.refresh(later(60))
+    assert report is not None and report.read == 1
+    assert report.published.written == 0
+    assert published(site) == before
+
+
+def test_one_edit_changes_only_its_feeds(site: Settings) -> None:
+    refresher = Refresher(site)
+    refresher.refresh(NOW)
+    before = published(site)
+    before_times = read_manifest(current_folder(site.state_dir))  # type: ignore[arg-type]
+    index_before = _feeds_of_posts(site)
+    victim = next(name for name, feeds in index_before.items() if len(feeds) >= 2)
+    path = site.content_dir / victim
+    path.write_text(path.read_text(encoding="utf-8").replace("title: ", "title: 改 ", 1), "utf-8")
+    report = refresher.refresh(later(60))
+    assert report is not None and report.read == 1
+    after = published(site)
+    changed = {p for p in after if after[p] != before.get(p)}
+    expected = {f"{feed}.{fmt}" for feed in index_before[victim] for fmt in ("atom", "rss")}
+    assert changed == expected | {"feeds.opml", "index.html"} - _unchanged_pages(before, after)
+    after_times = read_manifest(current_folder(site.state_dir))  # type: ignore[arg-type]
+    for path_ in before:
+        if path_ not in changed:
+            assert after_times[path_] == before_times[path_]  # same ETag and Last-Modified
+
+
+def _unchanged_pages(before: dict[str, str], after: dict[str, str]) -> set[str]:
+    return {p for p in ("feeds.opml", "index.html") if before.get(p) == after.get(p)}
+
+
+def _feeds_of_posts(settings: Settings) -> dict[str, set[str]]:
+    """File name -> the feed paths (without extension) whose current documents list it."""
+    folder = current_folder(settings.state_dir)
+    assert folder is not None
+    result: dict[str, set[str]] = {}
+    for document in folder.rglob("*.atom"):
+        for entry in parse_feed(document.read_bytes()).entries:
+            name = entry.link.rsplit("/", 1)[1].replace(".html", ".txt")
+            result.setdefault(name, set()).add(str(document.relative_to(folder))[: -len(".atom")])
+    return result
+
+
+def test_restart_serves_at_once_and_rereads_nothing(site: Settings) -> None:
+    Refresher(site).refresh(NOW)
+    generation = current_folder(site.state_dir)
+    restarted = Refresher(site)
+    report = restarted.refresh(later(60))
+    assert report is not None and report.read == 0
+    assert current_folder(site.state_dir) == generation
+
+
+def test_deleted_posts_drop_out(site: Settings) -> None:
+    refresher = Refresher(site)
+    refresher.refresh(NOW)
+    folder = current_folder(site.state_dir)
+    newest = parse_feed((folder / "feed.atom").read_bytes()).entries[0]  # type: ignore[operator]
+    (site.content_dir / newest.link.rsplit("/", 1)[1].replace(".html", ".txt")).unlink()
+    report = refresher.refresh(later(60))
+    assert report is not None and report.files == 299
+    assert newest.title not in feed_titles(site, "feed.atom")
+
+
+def test_future_post_appears_when_the_clock_passes_its_date(
+    content_dir: Path, make_settings: MakeSettings, tmp_path: Path
+) -> None:
+    write_post(content_dir, "now.md", "title: Now\ndate: 2025-06-01 00:00:00 +0000")
+    write_post(content_dir, "later.md", "title: Later\ndate: 2026-01-01 12:00:00 +0000")
+    settings = make_settings(state_dir=tmp_path / "state")
+    refresher = Refresher(settings)
+    refresher.refresh(NOW)
+    assert feed_titles(settings, "feed.atom") == ["Now"]
+    refresher.refresh(NOW + dt.timedelta(hours=11, minutes=59))
+    assert feed_titles(settings, "feed.atom") == ["Now"]
+    report = refresher.refresh(NOW + dt.timedelta(hours=12))
+    assert report is not None and report.read == 0  # no file changed
+    assert feed_titles(settings, "feed.atom") == ["Later", "Now"]
+
+
+def test_ids_never_change_once_published(
+    content_dir: Path, make_settings: MakeSettings, tmp_path: Path
+) -> None:
+    path = write_post(content_dir, "p.md", "title: First\ndate: 2022-01-01\ncategories: a")
+    settings = make_settings(state_dir=tmp_path / "state")
+    Refresher(settings).refresh(NOW)
+    folder = current_folder(settings.state_dir)
+    first_id = parse_feed((folder / "feed.atom").read_bytes()).entries[0].id  # type: ignore[operator]
+    write_post(content_dir, "p.md", "title: Renamed\ndate: 2022-02-02\ncategories: b c")
+    Refresher(settings).refresh(later(60))
+    assert path.exists()
+    entry = parse_feed((current_folder(settings.state_dir) / "feed.atom").read_bytes()).entries[0]  # type: ignore[operator]
+    assert entry.title == "Renamed" and entry.id == first_id
+    assert entry.link != first_id  # the link follows the new permalink; the id stays
+    repatterned = make_settings(state_dir=tmp_path / "state", permalink="/:year/:title/")
+    Refresher(repatterned).refresh(later(120))
+    entry = parse_feed((current_folder(settings.state_dir) / "feed.atom").read_bytes()).entries[0]  # type: ignore[operator]
+    assert entry.id == first_id and entry.link == "https://news.example.com/2022/p/"
+
+
+def test_missing_content_directory_keeps_the_last_good_feeds(
+    site: Settings, tmp_path: Path
+) -> None:
+    refresher = Refresher(site)
+    refresher.refresh(NOW)
+    before = published(site)
+    moved = tmp_path / "unmounted"
+    site.content_dir.rename(moved)
+    assert refresher.refresh(later(60)) is None
+    assert published(site) == before
+    status = (site.state_dir / "status.json").read_text()
+    assert "is missing or not a directory" in status
+    site.content_dir.mkdir()  # an empty mount point: every post would vanish
+    assert refresher.refresh(later(120)) is None
+    assert "300 of 300 posts would disappear" in (site.state_dir / "status.json").read_text()
+    site.content_dir.rmdir()
+    moved.rename(site.content_dir)
+    report = refresher.refresh(later(180))
+    assert report is not None and published(site) == before
+    assert '"error": null' in (site.state_dir / "status.json").read_text()
+
+
+def test_removing_most_posts_is_refused_until_allowed(
+    site: Settings, make_settings: MakeSettings
+) -> None:
+    Refresher(site).refresh(NOW)
+    before = published(site)
+    for path in sorted(site.content_dir.iterdir())[:200]:
+        path.unlink()
+    assert Refresher(site).refresh(later(60)) is None
+    assert published(site) == before
+    allowed = make_settings(state_dir=site.state_dir, max_removed_share=1.0)
+    report = Refresher(allowed).refresh(later(120))
+    assert report is not None and report.files == 100
+
+
+def test_half_written_post_keeps_its_last_good_version(
+    content_dir: Path, make_settings: MakeSettings, tmp_path: Path
+) -> None:
+    path = write_post(content_dir, "p.md", "title: Complete\ndate: 2022-01-01")
+    settings = make_settings(state_dir=tmp_path / "state")
+    refresher = Refresher(settings)
+    refresher.refresh(NOW)
+    path.write_text("---\ntitle: Comp", encoding="utf-8")  # caught mid-write
+    refresher.refresh(later(60))
+    assert feed_titles(settings, "feed.atom") == ["Complete"]
+    assert "front matter is not closed" in (settings.state_dir / "status.json").read_text()
+    write_post(content_dir, "p.md", "title: Completed\ndate: 2022-01-01")
+    refresher.refresh(later(120))
+    assert feed_titles(settings, "feed.atom") == ["Completed"]
+    new = content_dir / "new.md"
+    new.write_text("---\ntitle: New", encoding="utf-8")  # a new file caught half-written
+    refresher.refresh(later(180))
+    assert feed_titles(settings, "feed.atom") == ["Completed"]
+    write_post(content_dir, "new.md", "title: New\ndate: 2022-02-01")
+    refresher.refresh(later(240))
+    assert feed_titles(settings, "feed.atom") == ["New", "Completed"]
+
+
+FAILING_REFRESH = """
+import datetime as dt, resource, signal, sys
+from feedsvc.refresh import Refresher
+from feedsvc.settings import load_settings
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writes past the limit fail with EFBIG instead
+resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
+settings = load_settings()
+report = Refresher(settings).refresh(dt.datetime(2026, 1, 2, tzinfo=dt.UTC))
+sys.exit(0 if report is None else 3)
+"""
+
+
+def test_a_failing_write_keeps_the_last_good_set(site: Settings) -> None:
+    """A file-size limit makes writes fail mid-publish, as a full disk would."""
+    Refresher(site).refresh(NOW)
+    before = published(site)
+    generation = current_folder(site.state_dir)
+    for path in sorted(site.content_dir.iterdir())[:3]:
+        path.write_text(path.read_text("utf-8").replace("title: ", "title: 新 ", 1), "utf-8")
+    env = {**os.environ, "FEEDSVC_CONTENT_DIR": str(site.content_dir)}
+    env.update({"FEEDSVC_STATE_DIR": str(site.state_dir), "FEEDSVC_SITE_URL": site.site_url})
+    result = subprocess.run(
+        [sys.executable, "-c", FAILING_REFRESH],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "refresh failed, still serving the last good feeds" in result.stderr
+    assert "File too large" in result.stderr
+    assert current_folder(site.state_dir) == generation and published(site) == before
+    assert "File too large" in (site.state_dir / "status.json").read_text()
+    assert not list((site.state_dir / "generations").glob(".new-*"))
+    report = Refresher(site).refresh(later(60))  # room again: the edits are published
+    assert report is not None and report.read == 3 and published(site) != before
+
+
+def assert_complete(settings: Settings) -> None:
+    """Every document the current manifest lists is there, with the bytes it records."""
+    folder = current_folder(settings.state_dir)
+    assert folder is not None and (folder / MANIFEST).exists()
+    for path, info in read_manifest(folder).items():
+        data = (folder / path).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == info.sha256, path
+        for suffix in (".gz", ".br"):
+            assert (folder / (path + suffix)).exists()
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 30) -> None:
+    """Wait for another process to reach a state. Its clock is not ours to inject, so this polls,
+    and fails with a clear message instead of hanging."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting for the other process"
+        threading.Event().wait(0.01)
+
+
+def _status(settings: Settings) -> str:
+    path = settings.state_dir / "status.json"
+    return path.read_text(encoding="utf-8") if path.exists() else ""
+
+
+def _edit_every_post(settings: Settings, mark: str, limit: int | None = None) -> None:
+    for path in sorted(settings.content_dir.iterdir())[:limit]:
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace("title: ", f"title: {mark}", 1), encoding="utf-8")
+
+
+def _worker(settings: Settings, **env: str) -> subprocess.Popen[str]:
+    variables = {k: v for k, v in os.environ.items() if not k.startswith("FEEDSVC_")}
+    variables.update(
+        FEEDSVC_CONTENT_DIR=str(settings.content_dir),
+        FEEDSVC_STATE_DIR=str(settings.state_dir),
+        FEEDSVC_SITE_URL=settings.site_url,
+        **env,
+    )
+    return subprocess.Popen(
+        [sys.executable, "-m", "feedsvc", "worker"],
+        env=variables,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def _publishing(settings: Settings) -> bool:
+    generations = settings.state_dir / "generations"
+    return generations.exists() and any(generations.glob(".new-*/feed.atom"))
+
+
+@pytest.mark.parametrize("moment", ["reading", "publishing"])
+def test_kill_9_mid_refresh_leaves_a_complete_servable_set(site: Settings, moment: str) -> None:
+    Refresher(site).refresh(NOW)
+    before = published(site)
+    _edit_every_post(site, "改")
+    worker = _worker(site, FEEDSVC_REFRESH_INTERVAL="3600")
+    if moment == "publishing":
+        wait_for(lambda: _publishing(site) or worker.poll() is not None)
+    worker.send_signal(signal.SIGKILL)
+    worker.communicate()
+    assert_complete(site)
+    marked = {title.startswith("改") for title in feed_titles(site, "feed.atom")}
+    assert len(marked) == 1  # the old set or the new one, never a mix
+    assert published(site) == before or marked == {True}
+    restarted = Refresher(site)
+    report = restarted.refresh(later(60))
+    assert report is not None
+    assert_complete(site)
+    assert all(title.startswith("改") for title in feed_titles(site, "feed.atom"))
+
+
+def test_sigterm_stops_a_refresh_without_publishing_it(site: Settings) -> None:
+    Refresher(site).refresh(NOW)
+    before = published(site)
+    _edit_every_post(site, "停")
+    worker = _worker(site, FEEDSVC_REFRESH_INTERVAL="3600")
+    wait_for(lambda: _publishing(site) or worker.poll() is not None)
+    stopping = time.monotonic()
+    worker.send_signal(signal.SIGTERM)
+    output, _ = worker.communicate(timeout=10)
+    assert time.monotonic() - stopping < 5
+    assert worker.returncode == 0, output
+    assert "stopping (signal 15)" in output
+    if "refresh abandoned" in output:
+        assert published(site) == before
+    assert_complete(site)
+
+
+def test_worker_refreshes_on_schedule_and_on_changes(site: Settings) -> None:
+    worker = _worker(site, FEEDSVC_REFRESH_INTERVAL="0.2")
+    try:
+        wait_for(lambda: current_folder(site.state_dir) is not None)
+        wait_for(lambda: '"next_run"' in _status(site))
+        write_post(site.content_dir, "zz-new.md", "title: 定时\ndate: 2030-01-01 00:00:00 +0000")
+        write_post(site.content_dir, "zz-now.md", "title: 现在\ndate: 2025-12-31 00:00:00 +0000")
+        wait_for(lambda: "现在" in feed_titles(site, "feed.atom"))
+        assert "定时" not in feed_titles(site, "feed.atom")  # still in the future
+    finally:
+        worker.terminate()
+        output, _ = worker.communicate(timeout=10)
+    assert worker.returncode == 0
+    assert output.count("INFO: refresh: ") >= 2  # one INFO line per refresh
+
+
+def test_watch_publishes_a_change_without_waiting_for_the_schedule(site: Settings) -> None:
+    worker = _worker(site, FEEDSVC_REFRESH_INTERVAL="3600", FEEDSVC_WATCH="true")
+    try:
+        wait_for(lambda: current_folder(site.state_dir) is not None)
+        wait_for(lambda: '"next_run"' in _status(site))
+        written = time.monotonic()
+        write_post(
+            site.content_dir, "zz-watched.md", "title: 观察\ndate: 2025-12-31 00:00:00 +0000"
+        )
+        wait_for(lambda: "观察" in feed_titles(site, "feed.atom"), seconds=10)
+        assert time.monotonic() - written < 5  # the schedule alone would take an hour
+    finally:
+        worker.terminate()
+        worker.communicate(timeout=10)
+
+
+def test_concurrent_reads_during_refreshes_always_match_their_etag(
+    site: Settings, tmp_path: Path
+) -> None:
+    """Readers over real HTTP while the content changes and refreshes publish new generations:
+    every body hashes to the ETag it came with."""
+    Refresher(site).refresh(NOW)
+    paths = ["feed.atom", "feed.rss", *sorted(published(site))[:40]]
+    problems: list[str] = []
+    stop = threading.Event()
+    with feedsvc_server("gunicorn", site.content_dir, site.state_dir, tmp_path) as server:
+
+        def read() -> None:
+            parts = urllib.parse.urlsplit(server.url)
+            connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=10)
+            while not stop.is_set():
+                for path in paths:
+                    connection.request("GET", "/" + urllib.parse.quote(path))
+                    response = connection.getresponse()
+                    body = response.read()
+                    tag = response.headers["ETag"].strip('"')
+                    if response.status != 200 or hashlib.sha256(body).hexdigest()[:32] != tag:
+                        problems.append(f"{path}: {response.status} {tag}")
+            connection.close()
+
+        readers = [threading.Thread(target=read) for _ in range(4)]
+        for reader in readers:
+            reader.start()
+        refresher = Refresher(site)
+        for round_ in range(8):
+            _edit_every_post(site, f"{round_}", limit=25)
+            report = refresher.refresh(later(60 * (round_ + 1)))
+            assert report is not None and report.published.written > 0
+        stop.set()
+        for reader in readers:
+            reader.join()
+    assert problems == []
