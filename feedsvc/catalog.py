@@ -3,29 +3,31 @@
 A file is read again only when its (mtime, size, inode) changed; a deleted file drops out. A post
 that was good and turns bad (caught half-written, a YAML typo) keeps its last good version in the
 feeds while its error is reported, so one bad save never pulls a post from every reader. The
-catalog is saved in the state folder, so a restarted service re-reads nothing that did not change.
+catalog is saved in the state folder (SQLite, one row per file, only changed rows written), so a
+restarted service re-reads nothing that did not change.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import pickle
+import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from feedsvc import __version__
 from feedsvc.errors import ContentUnavailableError, PostError, RefreshCancelledError
 from feedsvc.posts import Post, read_post_and_body
-from feedsvc.publish import atomic_write
 from feedsvc.scan import Stamp, scan
 from feedsvc.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-CATALOG_FILE = "catalog.pickle"
-_FORMAT = 1  # bump when Post or Reading change shape: an old file is then simply ignored
+CATALOG_FILE = "catalog.sqlite"
+_FORMAT = 2  # bump when Post or Reading change shape: an old file is then simply ignored
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,8 @@ class CatalogUpdate:
     read: int  # files read this time
     bodies: dict[str, str] = field(default_factory=dict)  # source -> body, of the files read
     errors: list[PostError] = field(default_factory=list)  # folders that could not be listed
+    changed: list[str] = field(default_factory=list)  # sources read this time
+    removed: list[str] = field(default_factory=list)  # sources gone since the last update
 
 
 @dataclass
@@ -53,6 +57,11 @@ class Catalog:
 
     fingerprint: str  # the settings and version the readings were made with
     readings: dict[str, Reading] = field(default_factory=dict)
+    post_count: int = -1  # readings with a post; -1 until counted
+
+    def __post_init__(self) -> None:
+        if self.post_count < 0:
+            self.post_count = sum(1 for r in self.readings.values() if r.post is not None)
 
     def posts(self) -> list[Post]:
         """Every post that is (or last was) good."""
@@ -76,21 +85,28 @@ class Catalog:
         if any(error.path == root for error in found.errors):
             raise ContentUnavailableError(f"content directory {root} cannot be listed")
         readings: dict[str, Reading] = {}
-        update = CatalogUpdate(Catalog(self.fingerprint, readings), read=0, errors=found.errors)
-        for number, path in enumerate(found.paths):
-            if number % 256 == 0:
+        update = CatalogUpdate(Catalog(self.fingerprint, readings, 0), read=0, errors=found.errors)
+        total = len(found.stamps)
+        known = self.readings
+        good = 0
+        for number, (source, stamp) in enumerate(found.stamps.items()):
+            old = known.get(source)
+            if old is not None and stamp is not None and old.stamp == stamp:
+                readings[source] = old
+                good += old.post is not None
+                continue
+            if update.read % 256 == 0:
                 if cancel is not None and cancel.is_set():
                     raise RefreshCancelledError("stopped while reading posts")
                 if progress is not None:
-                    progress("reading posts", number, len(found.paths))
-            source = PurePosixPath(*path.relative_to(root).parts).as_posix()
-            stamp = found.stamps[path]
-            old = self.readings.get(source)
-            if old is not None and stamp is not None and old.stamp == stamp:
-                readings[source] = old
-                continue
+                    progress("reading posts", number, total)
             update.read += 1
-            readings[source] = self._read(path, source, stamp, old, update, settings)
+            update.changed.append(source)
+            reading = self._read(root / source, source, stamp, old, update, settings)
+            readings[source] = reading
+            good += reading.post is not None
+        update.catalog.post_count = good
+        update.removed = list(known.keys() - readings.keys())
         return update
 
     @staticmethod
@@ -122,19 +138,46 @@ def load_catalog(state_dir: Path, settings: Settings) -> Catalog:
     """The saved catalog, or an empty one if there is none or it was made differently."""
     expected = fingerprint(settings)
     try:
-        with (state_dir / CATALOG_FILE).open("rb") as f:
-            saved = pickle.load(f)  # noqa: S301 - our own file, in our own state folder
-    except FileNotFoundError:
-        return Catalog(expected)
-    except Exception as exc:  # noqa: BLE001 - any damage means "start from scratch", never a crash
+        with contextlib.closing(_connect(state_dir)) as db:
+            row = db.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
+            if row is None or row[0] != expected:
+                if row is not None:
+                    logger.info("settings or version changed: reading every post again")
+                    with db:
+                        db.execute("DELETE FROM readings")
+                return Catalog(expected)
+            readings = {
+                source: pickle.loads(data)  # noqa: S301 - our own file in our own state folder
+                for source, data in db.execute("SELECT source, reading FROM readings")
+            }
+    except (sqlite3.Error, pickle.UnpicklingError, AttributeError, EOFError, TypeError) as exc:
         logger.warning("ignoring unreadable %s: %s", state_dir / CATALOG_FILE, exc)
         return Catalog(expected)
-    if not isinstance(saved, Catalog) or saved.fingerprint != expected:
-        logger.info("settings or version changed since the last run: reading every post again")
-        return Catalog(expected)
-    return saved
+    return Catalog(expected, readings)
 
 
-def save_catalog(state_dir: Path, catalog: Catalog) -> None:
-    """Write the catalog atomically beside the published set."""
-    atomic_write(state_dir / CATALOG_FILE, pickle.dumps(catalog, pickle.HIGHEST_PROTOCOL))
+def save_catalog(state_dir: Path, update: CatalogUpdate) -> None:
+    """Record what changed in one transaction: a crash keeps the old catalog or the new one."""
+    catalog = update.catalog
+    with contextlib.closing(_connect(state_dir)) as db, db:
+        db.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('fingerprint', ?)",
+            (catalog.fingerprint,),
+        )
+        db.executemany(
+            "INSERT OR REPLACE INTO readings (source, reading) VALUES (?, ?)",
+            (
+                (source, pickle.dumps(catalog.readings[source], pickle.HIGHEST_PROTOCOL))
+                for source in update.changed
+            ),
+        )
+        db.executemany("DELETE FROM readings WHERE source = ?", ((s,) for s in update.removed))
+
+
+def _connect(state_dir: Path) -> sqlite3.Connection:
+    state_dir.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(state_dir / CATALOG_FILE)
+    db.execute("PRAGMA journal_mode = WAL")  # readers never block, a crash never corrupts
+    db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+    db.execute("CREATE TABLE IF NOT EXISTS readings (source TEXT PRIMARY KEY, reading BLOB)")
+    return db

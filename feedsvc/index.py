@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import NamedTuple
 
 from feedsvc.errors import PostError
 from feedsvc.posts import Post
@@ -21,9 +22,9 @@ class FeedKind(StrEnum):
     TAG = "tag"
 
 
-@dataclass(frozen=True)
-class FeedKey:
-    """Which feed: its kind, the category or tag name as written, and its URL slug."""
+class FeedKey(NamedTuple):
+    """Which feed: its kind, the category or tag name as written, and its URL slug. (A tuple:
+    an index of 100,000 posts hashes these over a million times.)"""
 
     kind: FeedKind
     slug: str  # "" for the site feed
@@ -50,7 +51,7 @@ def feed_order(key: FeedKey) -> tuple[int, str]:
 
 def is_visible(post: Post, now: dt.datetime, future: bool) -> bool:
     """Published, and due: dated no later than now, unless the site publishes future posts."""
-    return post.published and (future or post.date <= now)
+    return post.published and (future or post.epoch <= now.timestamp())
 
 
 def build_index(
@@ -61,13 +62,12 @@ def build_index(
     entries with one id."""
     index = Index(feeds={SITE_FEED: []}, totals={SITE_FEED: 0})
     owner_of_id: dict[str, Post] = {}
-    names_of_slug: dict[tuple[FeedKind, str], str] = {}
-    ordered = sorted(
-        (p for p in posts if is_visible(p, now, future)),
-        key=lambda p: (p.date, p.source),
-        reverse=True,
-    )
-    for post in ordered:
+    keys = _Keys(index)
+    cutoff = float("inf") if future else now.timestamp()
+    visible = [p for p in posts if p.published and p.epoch <= cutoff]
+    visible.sort(key=lambda p: (p.epoch, p.source), reverse=True)
+    feeds, totals = index.feeds, index.totals
+    for post in visible:  # 100,000 posts on a large site: keep this loop plain
         first = owner_of_id.setdefault(post.id, post)
         if first is not post:
             index.problems.append(
@@ -75,33 +75,51 @@ def build_index(
             )
             continue
         index.visible += 1
-        keys = [SITE_FEED]
-        for kind, names in ((FeedKind.CATEGORY, post.categories), (FeedKind.TAG, post.tags)):
-            for name in names:
-                key = _key(kind, name, names_of_slug, post, index)
-                if key is not None:
-                    keys.append(key)
-        for key in keys:
-            entries = index.feeds.setdefault(key, [])
+        for key in keys.of(post):
+            entries = feeds.get(key)
+            if entries is None:
+                entries = feeds[key] = []
             if len(entries) < item_limit:
                 entries.append(post)
-            index.totals[key] = index.totals.get(key, 0) + 1
-    index.feeds = dict(sorted(index.feeds.items(), key=lambda item: feed_order(item[0])))
+            totals[key] = totals.get(key, 0) + 1
+    index.feeds = dict(sorted(feeds.items(), key=lambda item: feed_order(item[0])))
     return index
 
 
+class _Keys:
+    """The feeds a post belongs to, each category and tag name worked out once per index."""
+
+    def __init__(self, index: Index) -> None:
+        self.index = index
+        self.known: dict[tuple[FeedKind, str], FeedKey | None] = {}
+        self.names_of_slug: dict[tuple[FeedKind, str], str] = {}
+
+    def of(self, post: Post) -> list[FeedKey]:
+        keys = [SITE_FEED]
+        for kind, names in ((FeedKind.CATEGORY, post.categories), (FeedKind.TAG, post.tags)):
+            for name in names:
+                key = self.known.get((kind, name), _UNKNOWN)
+                if key is _UNKNOWN:
+                    key = self.known[(kind, name)] = _key(kind, name, self.names_of_slug)
+                if key is None:
+                    taken = self.names_of_slug[(kind, slugify(name))]
+                    self.index.problems.append(
+                        PostError(Path(post.source), f"{kind} {name!r} has the URL of {taken!r}")
+                    )
+                elif isinstance(key, FeedKey):
+                    keys.append(key)
+        return keys
+
+
+_UNKNOWN = object()
+
+
 def _key(
-    kind: FeedKind,
-    name: str,
-    names_of_slug: dict[tuple[FeedKind, str], str],
-    post: Post,
-    index: Index,
+    kind: FeedKind, name: str, names_of_slug: dict[tuple[FeedKind, str], str]
 ) -> FeedKey | None:
+    """The feed of a name, or None when another name already has its slug (a hash collision:
+    astronomically rare, but two feeds are never merged)."""
     slug = slugify(name)
-    taken = names_of_slug.setdefault((kind, slug), name)
-    if taken != name:  # a hash collision: astronomically rare, but never merge two feeds
-        index.problems.append(
-            PostError(Path(post.source), f"{kind} {name!r} has the same URL as {taken!r}")
-        )
+    if names_of_slug.setdefault((kind, slug), name) != name:
         return None
     return FeedKey(kind, slug, name)

@@ -11,6 +11,7 @@ Subscribers keep these URLs for years: never change them.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import quote
@@ -54,6 +55,7 @@ MEDIA_TYPES = {
 _FOLDERS = {FeedKind.CATEGORY: "categories", FeedKind.TAG: "tags"}
 
 
+@functools.lru_cache(maxsize=65536)  # asked for every feed on every refresh; keys are few
 def feed_path(key: FeedKey, fmt: FeedFormat) -> str:
     """The document's path relative to the site root, as Unicode (also its file name on disk)."""
     if key.kind is FeedKind.SITE:
@@ -61,6 +63,12 @@ def feed_path(key: FeedKey, fmt: FeedFormat) -> str:
     return f"{_FOLDERS[key.kind]}/{key.slug}.{fmt.value}"
 
 
+@functools.lru_cache(maxsize=65536)
+def feed_href(key: FeedKey, fmt: FeedFormat) -> str:
+    """The document's path relative to the site root, percent-encoded (for links in pages)."""
+    return quote(feed_path(key, fmt), safe="/")
+
+
 def feed_url(site_url: str, key: FeedKey, fmt: FeedFormat) -> str:
     """The document's absolute URL, percent-encoded."""
-    return site_url + quote(feed_path(key, fmt), safe="/")
+    return site_url + feed_href(key, fmt)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import quote
 
 import jinja2
 
 from feedsvc.feeds import feed_title
 from feedsvc.index import FeedKey, FeedKind, Index
-from feedsvc.layout import FORMATS, FeedFormat, feed_path, feed_url
+from feedsvc.layout import FORMATS, FeedFormat, feed_href, feed_url
 from feedsvc.settings import Settings
 
 _ENVIRONMENT = jinja2.Environment(
@@ -66,6 +65,6 @@ def _row(key: FeedKey, index: Index, settings: Settings) -> _Row:
         posts=index.totals.get(key, 0),
         newest_iso=newest.isoformat() if newest else "",
         newest_text=newest.strftime("%Y-%m-%d %H:%M %z") if newest else "—",
-        paths={f.value: quote(feed_path(key, f)) for f in FeedFormat},
+        paths={f.value: feed_href(key, f) for f in FeedFormat},
         urls={f.value: feed_url(settings.feeds_base, key, f) for f in FeedFormat},
     )

@@ -30,6 +30,7 @@ class Post:
     source: str  # path relative to the content directory, with `/`: the post's stable key
     title: str
     date: dt.datetime  # publication time, in the zone it was written with
+    epoch: float  # the same instant as Unix seconds: sorting 100,000 aware datetimes is slow
     updated: dt.datetime  # last change the writer declared (last_modified_at), else `date`
     categories: tuple[str, ...]  # names exactly as written, in order, without repeats
     tags: tuple[str, ...]  # likewise
@@ -91,6 +92,7 @@ def _build(path: Path, meta: dict[str, Any], file: FileText, settings: Settings)
         source=source,
         title=title,
         date=date,
+        epoch=date.timestamp(),
         updated=updated,
         categories=categories,
         tags=tags,

@@ -24,8 +24,9 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import brotli
@@ -160,8 +161,11 @@ class GenerationWriter:
         self._infos: dict[str, DocumentInfo] = {}
         self._written = 0
         self._links: list[str] = []  # unchanged documents, linked at commit if one is needed
+        self.pruning: threading.Thread | None = None  # removing old generations, after commit
         generations = state_dir / GENERATIONS
         generations.mkdir(parents=True, exist_ok=True)
+        for leftover in generations.glob(".new-*"):  # from a publish that was killed
+            shutil.rmtree(leftover, ignore_errors=True)
         self.folder = Path(tempfile.mkdtemp(dir=generations, prefix=".new-"))
 
     def put(self, path: str, data: bytes) -> None:
@@ -188,8 +192,7 @@ class GenerationWriter:
             return report
         try:
             if self.current is not None:
-                for path in self._links:
-                    _link_document(self.current, self.folder, path)
+                _link_documents(self.current, self.folder, self._links)
             _write_manifest(self.folder, self._infos)
             generations = self.state_dir / GENERATIONS
             final = generations / _next_generation_name(generations)
@@ -199,7 +202,10 @@ class GenerationWriter:
             self.abort()
             raise
         _switch(self.state_dir, final)
-        _prune(generations, keep=final)
+        # Old generations go in the background: readers may still hold them for a moment, and
+        # deleting thousands of files should not delay the next refresh.
+        self.pruning = threading.Thread(target=_prune, args=(generations, final), daemon=True)
+        self.pruning.start()
         return report
 
     def abort(self) -> None:
@@ -214,8 +220,12 @@ def publish_in_place(out_dir: Path, documents: Mapping[str, bytes], now: int) ->
 
 def publish_generation(state_dir: Path, documents: Mapping[str, bytes], now: int) -> PublishReport:
     """Publish `documents` as a new generation and switch `current` to it, atomically; nothing is
-    written when nothing changed."""
-    return _publish_all(GenerationWriter(state_dir, now), documents)
+    written when nothing changed. Returns once old generations are pruned too."""
+    writer = GenerationWriter(state_dir, now)
+    report = _publish_all(writer, documents)
+    if writer.pruning is not None:
+        writer.pruning.join()
+    return report
 
 
 def _publish_all(
@@ -267,11 +277,18 @@ def _write_document(folder: Path, path: str, data: bytes, info: DocumentInfo) ->
     return DocumentInfo(info.sha256, info.length, info.changed, encoded)
 
 
-def _link_document(source: Path, target: Path, path: str) -> None:
-    for suffix in _SUFFIXES:
-        destination = target / (path + suffix)
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        os.link(source / (path + suffix), destination)
+def _link_documents(source: Path, target: Path, paths: list[str]) -> None:
+    """Hard-link unchanged documents (and their twins) into the new generation: thousands per
+    refresh, so plain strings and one mkdir per folder."""
+    made: set[str] = set()
+    old, new = str(source), str(target)
+    for path in paths:
+        folder = os.path.dirname(path)
+        if folder not in made:
+            os.makedirs(os.path.join(new, folder), exist_ok=True)
+            made.add(folder)
+        for suffix in _SUFFIXES:
+            os.link(f"{old}/{path}{suffix}", f"{new}/{path}{suffix}")
 
 
 def _present(folder: Path, path: str, info: DocumentInfo) -> bool:
@@ -284,7 +301,11 @@ def _present(folder: Path, path: str, info: DocumentInfo) -> bool:
 
 
 def _write_manifest(folder: Path, infos: Mapping[str, DocumentInfo]) -> None:
-    manifest = {"documents": {path: asdict(info) for path, info in sorted(infos.items())}}
+    documents = {
+        path: {"sha256": i.sha256, "length": i.length, "changed": i.changed, "encoded": i.encoded}
+        for path, i in sorted(infos.items())
+    }
+    manifest = {"documents": documents}
     atomic_write(folder / MANIFEST, json.dumps(manifest, separators=(",", ":")).encode())
 
 
@@ -303,13 +324,11 @@ def _switch(state_dir: Path, folder: Path) -> None:
 
 
 def _prune(generations: Path, keep: Path) -> None:
-    """Remove old generations and leftovers of interrupted publishes, keeping the newest few."""
+    """Remove old generations, keeping the newest few."""
     numbered = sorted((p for p in generations.iterdir() if p.name.isdigit()), key=lambda p: p.name)
     for old in numbered[:-KEEP_GENERATIONS]:
         if old != keep:
             shutil.rmtree(old, ignore_errors=True)
-    for leftover in generations.glob(".new-*"):
-        shutil.rmtree(leftover, ignore_errors=True)
 
 
 def _check_relative(path: str) -> None:

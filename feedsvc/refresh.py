@@ -188,7 +188,7 @@ class Refresher:
         self.next_due = _next_due(self.catalog.posts(), now, self.settings.future)
         self.refreshed_once = True
         self._last = (index, bad)
-        save_catalog(self.state_dir, self.catalog)
+        save_catalog(self.state_dir, update)
         save_ledger(self.state_dir / LEDGER_FILE, self.ledger)
         atomic_write(self.state_dir / SIGNATURES_FILE, json.dumps(signatures).encode())
         return _report(update, index, bad, rendered, published, started)
@@ -198,8 +198,8 @@ class Refresher:
         return _report(update, index, bad, 0, PublishReport(0, 0, 0), started)
 
     def _check_removals(self, catalog: Catalog) -> None:
-        before = len(self.catalog.posts())
-        after = len(catalog.posts())
+        before = self.catalog.post_count
+        after = catalog.post_count
         share = self.settings.max_removed_share
         if before and (before - after) > before * share:
             raise TooManyRemovedError(

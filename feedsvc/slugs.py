@@ -10,6 +10,7 @@ in the URL. Any other name gets a readable part, each run of other characters tu
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import unicodedata
 
@@ -20,6 +21,7 @@ _MAX_READABLE = (
 _HASH_DIGITS = 10
 
 
+@functools.lru_cache(maxsize=65536)  # names repeat across posts: each is worked out once
 def slugify(name: str) -> str:
     """The URL slug of a category or tag name (see the module docstring for the rule)."""
     if _is_own_slug(name):
