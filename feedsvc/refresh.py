@@ -9,6 +9,7 @@ content directory is missing or unreadable or when too many posts would disappea
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import datetime as dt
 import fcntl
@@ -26,9 +27,10 @@ from feedsvc.body import Body, render_body
 from feedsvc.catalog import Catalog, CatalogUpdate, fingerprint, load_catalog, save_catalog
 from feedsvc.errors import PostError, RefreshCancelledError, RefreshError, TooManyRemovedError
 from feedsvc.feeds import render_feed
-from feedsvc.index import FeedKey, Index, build_index, is_visible
+from feedsvc.index import SITE_FEED, FeedKey, Index, build_index, is_visible
 from feedsvc.layout import INDEX_PATH, OPML_PATH, STATUS_PATH, FeedFormat, feed_path
 from feedsvc.ledger import IdLedger, load_ledger, save_ledger
+from feedsvc.live_index import LiveIndex
 from feedsvc.opml import render_opml
 from feedsvc.pages import render_index_page
 from feedsvc.posts import Post, load_body
@@ -122,6 +124,7 @@ class Refresher:
         self.bodies: dict[tuple[str, str], Body] = {}  # (source, digest) -> rendered body
         self.next_due: dt.datetime | None = None  # earliest future post: when feeds change anyway
         self.refreshed_once = False
+        self.live: LiveIndex | None = None  # built from the catalog on the first refresh
         self.status: dict[str, Any] = _load_status(self.state_dir / STATUS_PATH)
 
     def refresh(
@@ -170,7 +173,7 @@ class Refresher:
         due = self.next_due is not None and self.next_due <= now
         if self.refreshed_once and unchanged and not due:
             return self._nothing_to_do(update, started)
-        index, bad = _index(update, self.ledger, self.settings, now)
+        index, bad = self._snapshot(update, now, due)
         writer = GenerationWriter(self.state_dir, int(now.timestamp()))
         try:
             signatures: dict[str, str] = {}
@@ -181,17 +184,40 @@ class Refresher:
             published = writer.commit()
         except BaseException:
             writer.abort()
+            self.live = None  # it already holds this refresh's posts: rebuild it next time
             raise
         self.catalog = update.catalog
         self.signatures = signatures
         self.bodies = renderer.bodies_in(index)
-        self.next_due = _next_due(self.catalog.posts(), now, self.settings.future)
+        self.next_due = _next_due(self.live, now) if self.live else None
         self.refreshed_once = True
         self._last = (index, bad)
         save_catalog(self.state_dir, update)
         save_ledger(self.state_dir / LEDGER_FILE, self.ledger)
         atomic_write(self.state_dir / SIGNATURES_FILE, json.dumps(signatures).encode())
         return _report(update, index, bad, rendered, published, started)
+
+    def _snapshot(
+        self, update: CatalogUpdate, now: dt.datetime, due: bool
+    ) -> tuple[Index, list[PostError]]:
+        """The index as of `now`, moving only the posts that changed since the last refresh."""
+        future = self.settings.future
+        if self.live is None:
+            self.live = LiveIndex(self.settings.item_limit, future)
+            changed = self.ledger.apply(update.catalog.posts())
+            self.live.update(changed)
+            self.ledger.record(p for p in changed if is_visible(p, now, future))
+        else:
+            readings = update.catalog.readings
+            posts = [readings[s].post for s in update.changed]
+            changed = self.ledger.apply(p for p in posts if p is not None)
+            self.live.update(changed, update.removed)
+            newly = self.live.posts.values() if due else changed
+            self.ledger.record(p for p in newly if is_visible(p, now, future))
+        index = self.live.snapshot(now)
+        for problem in index.problems:
+            logger.warning("left out %s", problem)
+        return index, update.errors + update.catalog.errors() + index.problems
 
     def _nothing_to_do(self, update: CatalogUpdate, started: float) -> BuildReport:
         index, bad = self._last
@@ -364,11 +390,13 @@ def _report(
     )
 
 
-def _next_due(posts: list[Post], now: dt.datetime, future: bool) -> dt.datetime | None:
-    if future:
+def _next_due(live: LiveIndex, now: dt.datetime) -> dt.datetime | None:
+    """When the earliest future post comes due (and the feeds change with no file changing)."""
+    if live.future:
         return None
-    upcoming = [p.date for p in posts if p.published and p.date > now]
-    return min(upcoming, default=None)
+    site = live.members[SITE_FEED]
+    later = bisect.bisect_right(site, (now.timestamp(), "\U0010ffff"))
+    return dt.datetime.fromtimestamp(site[later][0], dt.UTC) if later < len(site) else None
 
 
 @contextlib.contextmanager

@@ -1,0 +1,137 @@
+"""The index kept between refreshes: only changed posts move, so 100,000 posts are not re-sorted.
+
+Each feed keeps every published post it holds as a sorted list of (epoch, source); a snapshot at
+time `now` takes the newest due entries of each by bisection. Snapshots equal what `build_index`
+gives for the same posts (tests/test_live_index.py checks this), except that when two names share a
+slug (a SHA-1 collision, never seen) the name seen first keeps the feed.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from collections.abc import Iterable
+from pathlib import Path
+
+from feedsvc.errors import PostError
+from feedsvc.index import SITE_FEED, FeedKey, FeedKind, Index, feed_order
+from feedsvc.posts import Post
+from feedsvc.slugs import slugify
+
+_LAST = "\U0010ffff"  # sorts after every source at the same epoch
+
+
+class LiveIndex:
+    """Published posts grouped into feeds, updated post by post."""
+
+    def __init__(self, item_limit: int, future: bool = False) -> None:
+        self.item_limit = item_limit
+        self.future = future
+        self.posts: dict[str, Post] = {}  # source -> published post
+        self.members: dict[FeedKey, list[tuple[float, str]]] = {SITE_FEED: []}
+        self.claims: dict[str, set[str]] = {}  # id -> sources of the posts that carry it
+        self.keys_of: dict[str, list[FeedKey]] = {}  # source -> the feeds it is in
+        self.clashes: dict[str, list[PostError]] = {}  # source -> names that lost their slug
+        self._key_of_name: dict[tuple[FeedKind, str], FeedKey | None] = {}
+        self._name_of_slug: dict[tuple[FeedKind, str], str] = {}
+
+    def update(self, changed: Iterable[Post], removed: Iterable[str] = ()) -> None:
+        """Take new or changed posts (unpublished ones leave) and forget removed sources."""
+        for source in removed:
+            self._remove(source)
+        for post in changed:
+            self._remove(post.source)
+            if post.published:
+                self._add(post)
+
+    def snapshot(self, now: dt.datetime) -> Index:
+        """The feeds as of `now`: what build_index gives for the same posts."""
+        cut = (float("inf") if self.future else now.timestamp(), _LAST)
+        losers, problems = self._duplicates(cut)
+        index = Index(problems=problems)
+        for key in sorted(self.members, key=feed_order):
+            members = self.members[key]
+            end = bisect.bisect_right(members, cut)
+            total = end
+            if losers:
+                total -= sum(1 for _, source in members[:end] if source in losers)
+            if total == 0 and key != SITE_FEED:
+                continue
+            entries: list[Post] = []
+            position = end - 1
+            while position >= 0 and len(entries) < self.item_limit:
+                source = members[position][1]
+                if source not in losers:
+                    entries.append(self.posts[source])
+                position -= 1
+            index.feeds[key] = entries
+            index.totals[key] = total
+        index.visible = index.totals[SITE_FEED]
+        for source in sorted(self.clashes):
+            if self.posts[source].epoch <= cut[0]:
+                index.problems.extend(self.clashes[source])
+        return index
+
+    def _add(self, post: Post) -> None:
+        self.posts[post.source] = post
+        self.claims.setdefault(post.id, set()).add(post.source)
+        keys = self._keys(post)
+        self.keys_of[post.source] = keys
+        entry = (post.epoch, post.source)
+        for key in keys:
+            bisect.insort(self.members.setdefault(key, []), entry)
+
+    def _remove(self, source: str) -> None:
+        post = self.posts.pop(source, None)
+        if post is None:
+            return
+        claimants = self.claims[post.id]
+        claimants.discard(source)
+        if not claimants:
+            del self.claims[post.id]
+        entry = (post.epoch, source)
+        for key in self.keys_of.pop(source):
+            members = self.members[key]
+            del members[bisect.bisect_left(members, entry)]
+            if not members and key != SITE_FEED:
+                del self.members[key]
+        self.clashes.pop(source, None)
+
+    def _keys(self, post: Post) -> list[FeedKey]:
+        keys = [SITE_FEED]
+        for kind, names in ((FeedKind.CATEGORY, post.categories), (FeedKind.TAG, post.tags)):
+            for name in names:
+                if (kind, name) not in self._key_of_name:
+                    slug = slugify(name)
+                    first = self._name_of_slug.setdefault((kind, slug), name)
+                    self._key_of_name[(kind, name)] = (
+                        FeedKey(kind, slug, name) if first == name else None
+                    )
+                key = self._key_of_name[(kind, name)]
+                if key is None:
+                    taken = self._name_of_slug[(kind, slugify(name))]
+                    reason = f"{kind} {name!r} has the URL of {taken!r}"
+                    self.clashes.setdefault(post.source, []).append(
+                        PostError(Path(post.source), reason)
+                    )
+                else:
+                    keys.append(key)
+        return keys
+
+    def _duplicates(self, cut: tuple[float, str]) -> tuple[set[str], list[PostError]]:
+        """Posts that reuse a due post's id: the newest keeps it, the others are left out."""
+        losers: set[str] = set()
+        problems: list[PostError] = []
+        for claimants in self.claims.values():
+            if len(claimants) < 2:
+                continue
+            due = sorted(
+                ((self.posts[s].epoch, s) for s in claimants if (self.posts[s].epoch, s) <= cut),
+                reverse=True,
+            )
+            winner = due[0][1] if due else ""
+            for _, source in due[1:]:
+                losers.add(source)
+                reason = f"id {self.posts[source].id!r} is already used by {winner}"
+                problems.append(PostError(Path(source), reason))
+        return losers, problems
