@@ -14,14 +14,14 @@ import logging
 import pickle
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from feedsvc import __version__
 from feedsvc.errors import ContentUnavailableError, PostError, RefreshCancelledError
 from feedsvc.posts import Post, read_post_and_body
-from feedsvc.scan import Stamp, scan
+from feedsvc.scan import Stamp, is_candidate, scan, stat_stamp
 from feedsvc.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -46,7 +46,6 @@ class CatalogUpdate:
     catalog: Catalog
     read: int  # files read this time
     bodies: dict[str, str] = field(default_factory=dict)  # source -> body, of the files read
-    errors: list[PostError] = field(default_factory=list)  # folders that could not be listed
     changed: list[str] = field(default_factory=list)  # sources read this time
     removed: list[str] = field(default_factory=list)  # sources gone since the last update
 
@@ -58,6 +57,7 @@ class Catalog:
     fingerprint: str  # the settings and version the readings were made with
     readings: dict[str, Reading] = field(default_factory=dict)
     post_count: int = -1  # readings with a post; -1 until counted
+    scan_errors: list[PostError] = field(default_factory=list)  # folders the last scan missed
 
     def __post_init__(self) -> None:
         if self.post_count < 0:
@@ -68,8 +68,9 @@ class Catalog:
         return [r.post for r in self.readings.values() if r.post is not None]
 
     def errors(self) -> list[PostError]:
-        """Every file that cannot be read as it is now, with why."""
-        return [r.error for r in self.readings.values() if r.error is not None]
+        """Every folder and file that cannot be read as it is now, with why."""
+        files = [r.error for r in self.readings.values() if r.error is not None]
+        return self.scan_errors + sorted(files, key=lambda error: str(error.path))
 
     def update(
         self,
@@ -85,7 +86,8 @@ class Catalog:
         if any(error.path == root for error in found.errors):
             raise ContentUnavailableError(f"content directory {root} cannot be listed")
         readings: dict[str, Reading] = {}
-        update = CatalogUpdate(Catalog(self.fingerprint, readings, 0), read=0, errors=found.errors)
+        catalog = Catalog(self.fingerprint, readings, 0, found.errors)
+        update = CatalogUpdate(catalog, read=0)
         total = len(found.stamps)
         known = self.readings
         good = 0
@@ -107,6 +109,37 @@ class Catalog:
             good += reading.post is not None
         update.catalog.post_count = good
         update.removed = list(known.keys() - readings.keys())
+        return update
+
+    def update_sources(self, settings: Settings, sources: Iterable[str]) -> CatalogUpdate:
+        """A new catalog where only the named sources may have changed (from file events): the
+        rest is taken as it is, without a stat. Names that are not post files are ignored."""
+        root = settings.content_dir
+        if not root.is_dir():
+            raise ContentUnavailableError(f"content directory {root} is missing or not a directory")
+        readings = dict(self.readings)
+        catalog = Catalog(self.fingerprint, readings, self.post_count, self.scan_errors)
+        update = CatalogUpdate(catalog, read=0)
+        for source in sorted(set(sources)):
+            if not is_candidate(source, settings.exclude):
+                continue
+            old = readings.get(source)
+            stamp = stat_stamp(root / source)
+            if stamp is None and not (root / source).is_symlink():
+                if old is not None:  # deleted, or renamed away
+                    del readings[source]
+                    update.removed.append(source)
+                    update.catalog.post_count -= old.post is not None
+                continue
+            if old is not None and stamp is not None and old.stamp == stamp:
+                continue
+            update.read += 1
+            update.changed.append(source)
+            reading = self._read(root / source, source, stamp, old, update, settings)
+            readings[source] = reading
+            update.catalog.post_count += (reading.post is not None) - (
+                old is not None and old.post is not None
+            )
         return update
 
     @staticmethod

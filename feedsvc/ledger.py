@@ -7,14 +7,14 @@ ledger remembers, per file, the id each post was first published with and gives 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-import json
 import logging
+import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
 from feedsvc.posts import Post
-from feedsvc.publish import atomic_write
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ class IdLedger:
     """source (path relative to the content directory) -> the id first published for it."""
 
     ids: dict[str, str] = dataclasses.field(default_factory=dict)
-    changed: bool = False  # something was recorded since loading
+    new: dict[str, str] = dataclasses.field(default_factory=dict)  # recorded since the last save
 
     def apply(self, posts: Iterable[Post]) -> list[Post]:
         """The posts with their first-published ids (front matter ids are kept as written)."""
@@ -40,24 +40,30 @@ class IdLedger:
         """Remember the ids of posts that are now in feeds."""
         for post in published:
             if not post.id_is_explicit and post.source not in self.ids:
-                self.ids[post.source] = post.id
-                self.changed = True
+                self.ids[post.source] = self.new[post.source] = post.id
 
 
 def load_ledger(path: Path) -> IdLedger:
-    """The saved ledger; an unreadable one is reported and replaced, never fatal."""
+    """The saved ledger (an SQLite file); an unreadable one is reported and replaced."""
     try:
-        ids = json.loads(path.read_bytes())
-    except FileNotFoundError:
-        return IdLedger()
-    except (OSError, ValueError) as exc:
+        with contextlib.closing(_connect(path)) as db:
+            return IdLedger(dict(db.execute("SELECT source, id FROM ids")))
+    except sqlite3.Error as exc:
         logger.error("cannot read the id ledger %s (%s): ids will follow permalinks", path, exc)
         return IdLedger()
-    return IdLedger({str(k): str(v) for k, v in ids.items()} if isinstance(ids, dict) else {})
 
 
 def save_ledger(path: Path, ledger: IdLedger) -> None:
-    """Write the ledger atomically, if it changed."""
-    if ledger.changed:
-        atomic_write(path, json.dumps(ledger.ids, ensure_ascii=False, sort_keys=True).encode())
-        ledger.changed = False
+    """Add the ids recorded since the last save (100,000 known ids are not written again)."""
+    if ledger.new:
+        with contextlib.closing(_connect(path)) as db, db:
+            db.executemany("INSERT OR REPLACE INTO ids VALUES (?, ?)", ledger.new.items())
+        ledger.new = {}
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("CREATE TABLE IF NOT EXISTS ids (source TEXT PRIMARY KEY, id TEXT NOT NULL)")
+    return db

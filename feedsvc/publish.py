@@ -26,8 +26,10 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import brotli
 
@@ -109,6 +111,32 @@ def _info_for(
     return DocumentInfo(sha256=sha, length=len(data), changed=changed, encoded={}), True
 
 
+class _Background:
+    """At most two jobs at a time on other threads, a bounded number queued. Compression, hashing
+    and file I/O release the GIL, so they run while the next document renders."""
+
+    def __init__(self, queued: int = 16) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="feedsvc-publish")
+        self._slots = threading.BoundedSemaphore(queued)  # bounds the documents held in memory
+        self._futures: list[Future[Any]] = []
+
+    def submit(self, job: Callable[..., Any], *args: Any) -> Future[Any]:
+        self._slots.acquire()
+        future = self._pool.submit(job, *args)
+        future.add_done_callback(lambda _: self._slots.release())
+        self._futures.append(future)
+        return future
+
+    def finish(self) -> None:
+        """Wait for every job; the first failure is raised here."""
+        try:
+            for future in self._futures:
+                future.result()
+        finally:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._futures.clear()
+
+
 class InPlaceWriter:
     """Publishes into a folder that is served as it is (`feedsvc build OUT_DIR`): each file is
     replaced atomically; files feedsvc did not write are never touched; documents of vanished
@@ -120,15 +148,17 @@ class InPlaceWriter:
         self.previous = read_manifest(out_dir)
         self._now = now
         self._infos: dict[str, DocumentInfo] = {}
-        self._written = 0
+        self._writes: dict[str, Future[DocumentInfo]] = {}
+        self._background = _Background()
 
     def put(self, path: str, data: bytes) -> None:
         """Publish one document's bytes; unchanged and intact files are left alone."""
         info, changed = _info_for(path, data, self.previous, self._now)
-        if changed or not _present(self.folder, path, info):
-            info = _write_document(self.folder, path, data, info)
-            self._written += 1
         self._infos[path] = info
+        if changed or not _present(self.folder, path, info):
+            self._writes[path] = self._background.submit(
+                _write_document, self.folder, path, data, info
+            )
 
     def keep(self, path: str) -> None:
         """Keep a document as the previous publish left it."""
@@ -136,16 +166,21 @@ class InPlaceWriter:
 
     def commit(self) -> PublishReport:
         """Remove the documents not published this time and record the manifest."""
+        self._background.finish()
+        self._infos.update((path, write.result()) for path, write in self._writes.items())
+        written = len(self._writes)
         gone = self.previous.keys() - self._infos.keys()
         for path in gone:
             for suffix in _SUFFIXES:
                 with contextlib.suppress(FileNotFoundError):
                     (self.folder / (path + suffix)).unlink()
         _write_manifest(self.folder, self._infos)
-        return PublishReport(self._written, len(self._infos) - self._written, len(gone))
+        return PublishReport(written, len(self._infos) - written, len(gone))
 
     def abort(self) -> None:
         """Stop; files already replaced stay (each is complete), the manifest stays the old one."""
+        with contextlib.suppress(Exception):  # the error that made us abort is the one to report
+            self._background.finish()
 
 
 class GenerationWriter:
@@ -161,8 +196,9 @@ class GenerationWriter:
         self.previous = read_manifest(self.current) if self.current else {}
         self._now = now
         self._infos: dict[str, DocumentInfo] = {}
-        self._written = 0
-        self._links: list[str] = []  # unchanged documents, linked at commit if one is needed
+        self._writes: dict[str, Future[DocumentInfo]] = {}
+        self._links: list[str] = []  # unchanged documents not yet linked
+        self._background = _Background()
         self.pruning: threading.Thread | None = None  # removing old generations, after commit
         generations = state_dir / GENERATIONS
         generations.mkdir(parents=True, exist_ok=True)
@@ -173,28 +209,39 @@ class GenerationWriter:
     def put(self, path: str, data: bytes) -> None:
         """Add one document; bytes equal to the previous generation's are linked, not written."""
         info, changed = _info_for(path, data, self.previous, self._now)
-        if changed or self.current is None:
-            info = _write_document(self.folder, path, data, info)
-            self._written += 1
-        else:
-            self._links.append(path)
         self._infos[path] = info
+        if changed or self.current is None:
+            self._writes[path] = self._background.submit(
+                _write_document, self.folder, path, data, info
+            )
+        else:
+            self._link(path)
 
     def keep(self, path: str) -> None:
         """Carry a document of the previous generation over unchanged."""
         self._infos[path] = self.previous[path]
+        self._link(path)
+
+    def _link(self, path: str, batch: int = 512) -> None:
+        """Link unchanged documents in batches, on the background threads."""
         self._links.append(path)
+        if len(self._links) >= batch and self.current is not None:
+            self._background.submit(_link_documents, self.current, self.folder, self._links)
+            self._links = []
 
     def commit(self) -> PublishReport:
         """Switch `current` to the new generation, unless nothing changed at all."""
         gone = self.previous.keys() - self._infos.keys()
-        report = PublishReport(self._written, len(self._infos) - self._written, len(gone))
-        if self.current is not None and not self._written and not gone:
+        written = len(self._writes)
+        report = PublishReport(written, len(self._infos) - written, len(gone))
+        if self.current is not None and not written and not gone:
             self.abort()
             return report
         try:
-            if self.current is not None:
-                _link_documents(self.current, self.folder, self._links)
+            if self.current is not None and self._links:
+                self._background.submit(_link_documents, self.current, self.folder, self._links)
+            self._background.finish()
+            self._infos.update((path, write.result()) for path, write in self._writes.items())
             _write_manifest(self.folder, self._infos)
             generations = self.state_dir / GENERATIONS
             final = generations / _next_generation_name(generations)
@@ -212,6 +259,8 @@ class GenerationWriter:
 
     def abort(self) -> None:
         """Throw the unfinished generation away."""
+        with contextlib.suppress(Exception):  # the error that made us abort is the one to report
+            self._background.finish()
         shutil.rmtree(self.folder, ignore_errors=True)
 
 

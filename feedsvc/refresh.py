@@ -18,7 +18,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,7 +45,7 @@ from feedsvc.settings import Settings
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total), called often: keep it cheap
-LEDGER_FILE = "ids.json"
+LEDGER_FILE = "ids.sqlite"
 SIGNATURES_FILE = "signatures.json"
 LOCK_FILE = ".lock"
 
@@ -82,7 +82,7 @@ def read_posts(settings: Settings, progress: Progress = _no_progress) -> ReadRes
     update = Catalog(fingerprint(settings)).update(settings)
     catalog = update.catalog
     progress("reading posts", len(catalog.readings), len(catalog.readings))
-    return ReadResult(catalog.posts(), update.errors + catalog.errors(), len(catalog.readings))
+    return ReadResult(catalog.posts(), catalog.errors(), len(catalog.readings))
 
 
 def render_documents(index: Index, settings: Settings) -> dict[str, bytes]:
@@ -128,14 +128,18 @@ class Refresher:
         self.status: dict[str, Any] = _load_status(self.state_dir / STATUS_PATH)
 
     def refresh(
-        self, now: dt.datetime, cancel: threading.Event | None = None
+        self,
+        now: dt.datetime,
+        cancel: threading.Event | None = None,
+        sources: Collection[str] | None = None,
     ) -> BuildReport | None:
-        """One refresh as of `now`. Returns None when it published nothing because it could not
-        (the reason is logged and in the status), or was cancelled."""
+        """One refresh as of `now`: of the whole content directory, or, when file events name
+        what changed, of just those `sources`. Returns None when it published nothing because it
+        could not (the reason is logged and in the status), or was cancelled."""
         started = time.perf_counter()
         try:
             with _exclusive(self.state_dir / LOCK_FILE):
-                report = self._refresh(now, cancel, started)
+                report = self._refresh(now, cancel, started, sources)
         except RefreshCancelledError:
             logger.info("refresh abandoned: stopping; nothing was published")
             return None
@@ -164,12 +168,18 @@ class Refresher:
         self._write_status()
 
     def _refresh(
-        self, now: dt.datetime, cancel: threading.Event | None, started: float
+        self,
+        now: dt.datetime,
+        cancel: threading.Event | None,
+        started: float,
+        sources: Collection[str] | None,
     ) -> BuildReport:
-        update = self.catalog.update(self.settings, cancel)
+        if sources is not None and self.refreshed_once:
+            update = self.catalog.update_sources(self.settings, sources)
+        else:
+            update = self.catalog.update(self.settings, cancel)
         self._check_removals(update.catalog)
-        same_files = update.catalog.readings.keys() == self.catalog.readings.keys()
-        unchanged = update.read == 0 and same_files
+        unchanged = update.read == 0 and not update.removed
         due = self.next_due is not None and self.next_due <= now
         if self.refreshed_once and unchanged and not due:
             return self._nothing_to_do(update, started)
@@ -217,7 +227,7 @@ class Refresher:
         index = self.live.snapshot(now)
         for problem in index.problems:
             logger.warning("left out %s", problem)
-        return index, update.errors + update.catalog.errors() + index.problems
+        return index, update.catalog.errors() + index.problems
 
     def _nothing_to_do(self, update: CatalogUpdate, started: float) -> BuildReport:
         index, bad = self._last
@@ -367,7 +377,7 @@ def _index(
     for problem in index.problems:
         logger.warning("left out %s", problem)
     ledger.record(p for p in posts if is_visible(p, now, settings.future))
-    return index, update.errors + update.catalog.errors() + index.problems
+    return index, update.catalog.errors() + index.problems
 
 
 def _report(

@@ -68,6 +68,25 @@ def _walk(folder: str, prefix: str, exclude: frozenset[str], result: ScanResult)
         os.close(descriptor)
 
 
+def is_candidate(source: str, exclude: Collection[str] = ()) -> bool:
+    """Whether scan would list this source (a path below the root, with `/`)."""
+    parts = source.split("/")
+    return (
+        source.lower().endswith(POST_SUFFIXES)
+        and not any(part.startswith(".") or part == "" for part in parts)
+        and not any(part in exclude for part in parts[:-1])
+    )
+
+
+def stat_stamp(path: Path) -> Stamp | None:
+    """The stamp of one file (through a symlink), or None if it cannot be stat'ed."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return (info.st_mtime_ns, info.st_size, info.st_ino)
+
+
 def _stamp(name: str, folder: int) -> Stamp | None:
     """The stat of what the name points to (through a symlink), without opening it."""
     try:

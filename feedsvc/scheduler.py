@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import signal
 import threading
 import time
@@ -44,6 +45,9 @@ class RefreshWorker:
         self.refresher = Refresher(settings)
         self.cancel = threading.Event()  # set on shutdown: a refresh under way gives up
         self.dirty = threading.Event()  # a change arrived while a refresh was running
+        self.lock = threading.Lock()
+        self.changed: set[str] | None = set()  # sources named by file events; None: scan all
+        self.last_full_scan = -float("inf")  # time.monotonic() of the last full scan
         self.scheduler = BlockingScheduler(timezone=dt.UTC)
         self.observer: object | None = None
 
@@ -63,7 +67,7 @@ class RefreshWorker:
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, self._on_signal)
         if self.settings.watch:
-            self.observer = _watch(self.settings, _Debouncer(self.poke))
+            self.observer = _watch(self.settings, self.note, _Debouncer(self.poke))
         logger.info(
             "refreshing %s every %g s%s",
             self.settings.content_dir,
@@ -76,14 +80,30 @@ class RefreshWorker:
             self._stop_observer()
 
     def refresh_until_clean(self) -> None:
-        """One refresh, and another at once if files changed while it ran."""
+        """One refresh, and another at once if files changed while it ran. On schedule it scans
+        the whole directory (the safety net); after file events, only the files they name."""
         while not self.cancel.is_set():
             self.dirty.clear()
-            self.refresher.refresh(self.clock(), self.cancel)
+            with self.lock:
+                changed, self.changed = self.changed, set()
+            full = changed is None or (
+                time.monotonic() - self.last_full_scan >= self.settings.refresh_interval * 0.9
+            )
+            if full:
+                self.last_full_scan = time.monotonic()
+            self.refresher.refresh(self.clock(), self.cancel, None if full else changed)
             job = self.scheduler.get_job(JOB_ID)
             self.refresher.record_next_run(job.next_run_time if job else None)
             if not self.dirty.is_set():
                 return
+
+    def note(self, source: str | None) -> None:
+        """A file event named this source (None: something only a full scan can sort out)."""
+        with self.lock:
+            if source is None or self.changed is None:
+                self.changed = None
+            else:
+                self.changed.add(source)
 
     def poke(self) -> None:
         """Files changed: refresh as soon as possible (now, or right after the running one)."""
@@ -116,7 +136,7 @@ class _Debouncer:
         self.first = self.last = 0.0
         threading.Thread(target=self._loop, name="feedsvc-debounce", daemon=True).start()
 
-    def __call__(self, *args: object) -> None:
+    def __call__(self) -> None:
         now = time.monotonic()
         with self.lock:
             if not self.pending.is_set():
@@ -141,15 +161,30 @@ class _Debouncer:
                 logger.exception("could not schedule a refresh after a change")
 
 
-def _watch(settings: Settings, on_change: Callable[..., None]) -> object:
-    """A watchdog observer calling on_change for every event under the content directory."""
+def _watch(
+    settings: Settings, note: Callable[[str | None], None], on_change: Callable[[], None]
+) -> object:
+    """A watchdog observer: each event's files go to `note` (as sources), then `on_change` runs."""
     from watchdog.events import FileSystemEvent, FileSystemEventHandler
     from watchdog.observers import Observer
 
+    root = os.path.abspath(settings.content_dir)
+
+    def source(path: str | bytes) -> str | None:
+        relative = os.path.relpath(os.path.abspath(os.fsdecode(path)), root)
+        return None if relative.startswith("..") else relative.replace(os.sep, "/")
+
     class Handler(FileSystemEventHandler):
         def on_any_event(self, event: FileSystemEvent) -> None:
-            if event.event_type not in ("opened", "closed_no_write"):
-                on_change()
+            if event.event_type in ("opened", "closed_no_write"):
+                return
+            if event.is_directory and event.event_type != "modified":
+                note(None)  # a folder appeared, vanished or moved: scan everything
+            elif not event.is_directory:
+                for path in (event.src_path, getattr(event, "dest_path", "")):
+                    if path:
+                        note(source(path))
+            on_change()
 
     observer = Observer()
     observer.schedule(Handler(), str(settings.content_dir), recursive=True)

@@ -52,7 +52,7 @@ def test_build_writes_the_url_layout_and_opml(tmp_path: Path, sample_dir: Path) 
         f"tags/{TAG}.rss",
     ]
     twins = [d + s for d in documents for s in ("", ".gz", ".br")]
-    assert written == sorted([MANIFEST, ".feedsvc-ids.json", *twins])  # + the id ledger
+    assert written == sorted([MANIFEST, ".feedsvc-ids.sqlite", *twins])  # + the id ledger
     for document in documents:  # the compressed twins hold the same bytes
         data = (out / document).read_bytes()
         assert gzip.decompress((out / f"{document}.gz").read_bytes()) == data

@@ -53,7 +53,7 @@ def test_random_changes_match_a_fresh_index(example_posts: list[Post], seed: int
                 continue
             post = current[source]
             if action < 0.4:  # move it in time, maybe into the future
-                post = dataclasses.replace(post, epoch=post.epoch + rng.randint(-10**8, 10**8))
+                post = dataclasses.replace(post, epoch=post.epoch + rng.randint(-(10**8), 10**8))
             elif action < 0.55:
                 post = dataclasses.replace(post, tags=(*post.tags[1:], f"t{rng.randint(0, 3)}"))
             elif action < 0.7:

@@ -437,3 +437,22 @@ def test_concurrent_reads_during_refreshes_always_match_their_etag(
         for reader in readers:
             reader.join()
     assert problems == []
+
+
+def test_file_events_refresh_just_the_named_files(
+    content_dir: Path, make_settings: MakeSettings, tmp_path: Path
+) -> None:
+    """With watch on, a refresh after file events stats only the files they name."""
+    write_post(content_dir, "a.md", "title: A\ndate: 2022-01-01")
+    gone = write_post(content_dir, "b.md", "title: B\ndate: 2022-01-02")
+    settings = make_settings(state_dir=tmp_path / "state")
+    refresher = Refresher(settings)
+    refresher.refresh(NOW)
+    write_post(content_dir, "c.md", "title: C\ndate: 2022-01-03")
+    write_post(content_dir, "unnamed.md", "title: Unnamed\ndate: 2022-01-04")  # no event for it
+    gone.unlink()
+    report = refresher.refresh(later(1), sources=["c.md", "b.md", ".hidden.md", "notes.rst"])
+    assert report is not None and (report.read, report.files) == (1, 2)
+    assert feed_titles(settings, "feed.atom") == ["C", "A"]
+    refresher.refresh(later(2))  # the scheduled full scan is the safety net
+    assert feed_titles(settings, "feed.atom") == ["Unnamed", "C", "A"]
