@@ -107,13 +107,9 @@ def main() -> None:
 
     first = child(env, "cold start,no change,mutate,20 changes")
     restart = child(env, "no change after restart")
-    rows = [
-        ("cold start", first["cold start"], first["cold start read"], first["cold start rendered"]),
-        ("no change", first["no change"], first["no change read"], first["no change rendered"]),
-        ("no change after restart", restart["no change after restart"], restart["no change after restart read"],
-         restart["no change after restart rendered"]),
-        ("20 changes", first["20 changes"], first["20 changes read"], first["20 changes rendered"]),
-    ]  # fmt: skip
+    rows = [(step, *_figures(first, step)) for step in ("cold start", "no change")]
+    rows.append(("no change after restart", *_figures(restart, "no change after restart")))
+    rows.append(("20 changes", *_figures(first, "20 changes")))
     latencies = write_to_served(content, state, work, args.writes)
     print(f"\n{'step':<22} {'seconds':>8} {'posts read':>11} {'docs rendered':>14}")
     for name, seconds, read, rendered in rows:
@@ -133,6 +129,10 @@ def main() -> None:
     )
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _figures(times: dict[str, float], step: str) -> tuple[float, float, float]:
+    return times[step], times[step + " read"], times[step + " rendered"]
 
 
 def write_to_served(content: Path, state: Path, work: Path, count: int) -> list[float]:
