@@ -34,6 +34,8 @@ class LiveIndex:
         self.clashes: dict[str, list[PostError]] = {}  # source -> names that lost their slug
         self._key_of_name: dict[tuple[FeedKind, str], FeedKey | None] = {}
         self._name_of_slug: dict[tuple[FeedKind, str], str] = {}
+        self.dirty: set[FeedKey] = set()  # feeds whose members changed since the last snapshot
+        self._last: dict[FeedKey, tuple[list[Post], int]] | None = None  # the last snapshot
 
     def update(self, changed: Iterable[Post], removed: Iterable[str] = ()) -> None:
         """Take new or changed posts (unpublished ones leave) and forget removed sources."""
@@ -44,12 +46,22 @@ class LiveIndex:
             if post.published:
                 self._add(post)
 
-    def snapshot(self, now: dt.datetime) -> Index:
-        """The feeds as of `now`: what build_index gives for the same posts."""
+    def snapshot(self, now: dt.datetime, everything: bool = True) -> tuple[Index, set[FeedKey]]:
+        """The feeds as of `now` (what build_index gives for the same posts), and which feeds may
+        differ from the last snapshot. With everything=False the caller vouches that no post
+        came due since the last snapshot, so only feeds whose members changed are worked out."""
         cut = (float("inf") if self.future else now.timestamp(), _LAST)
         losers, problems = self._duplicates(cut)
+        last = None if everything or losers or self._last is None else self._last
+        changed = set(self.members) if last is None else set(self.dirty)
+        self.dirty = set()
         index = Index(problems=problems)
+        snapshot: dict[FeedKey, tuple[list[Post], int]] = {}
         for key in sorted(self.members, key=feed_order):
+            if last is not None and key not in changed and key in last:
+                snapshot[key] = last[key]
+                index.feeds[key], index.totals[key] = last[key]
+                continue
             members = self.members[key]
             end = bisect.bisect_right(members, cut)
             total = end
@@ -57,7 +69,7 @@ class LiveIndex:
                 total -= sum(1 for _, source in members[:end] if source in losers)
             if total == 0 and key != SITE_FEED:
                 continue
-            entries: list[Post] = []
+            entries = []
             position = end - 1
             while position >= 0 and len(entries) < self.item_limit:
                 source = members[position][1]
@@ -66,11 +78,13 @@ class LiveIndex:
                 position -= 1
             index.feeds[key] = entries
             index.totals[key] = total
+            snapshot[key] = (entries, total)
+        self._last = snapshot
         index.visible = index.totals[SITE_FEED]
         for source in sorted(self.clashes):
             if self.posts[source].epoch <= cut[0]:
                 index.problems.extend(self.clashes[source])
-        return index
+        return index, changed
 
     def _add(self, post: Post) -> None:
         self.posts[post.source] = post
@@ -80,6 +94,7 @@ class LiveIndex:
         entry = (post.epoch, post.source)
         for key in keys:
             bisect.insort(self.members.setdefault(key, []), entry)
+        self.dirty.update(keys)
 
     def _remove(self, source: str) -> None:
         post = self.posts.pop(source, None)
@@ -90,7 +105,9 @@ class LiveIndex:
         if not claimants:
             del self.claims[post.id]
         entry = (post.epoch, source)
-        for key in self.keys_of.pop(source):
+        keys = self.keys_of.pop(source)
+        self.dirty.update(keys)
+        for key in keys:
             members = self.members[key]
             del members[bisect.bisect_left(members, entry)]
             if not members and key != SITE_FEED:

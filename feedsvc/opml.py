@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from email.utils import format_datetime
 
 import lxml.etree as etree
 
-from feedsvc.feeds import feed_title, feed_updated
+from feedsvc.feeds import feed_title
 from feedsvc.index import FeedKey, FeedKind, Index
 from feedsvc.layout import FeedFormat, feed_url
 from feedsvc.settings import Settings
@@ -24,8 +23,7 @@ def render_opml(index: Index, settings: Settings) -> bytes:
     root = etree.Element("opml", version="2.0")
     head = etree.SubElement(root, "head")
     etree.SubElement(head, "title").text = f"{feed_title(_site(index), settings)} — feeds"
-    newest = feed_updated([p for posts in index.feeds.values() for p in posts[:1]])
-    etree.SubElement(head, "dateModified").text = format_datetime(newest)
+    # No dateModified: the list changes only when feeds come or go, not with every new post.
     etree.SubElement(head, "docs").text = "http://opml.org/spec2.opml"
     body = etree.SubElement(root, "body")
     for kind, label in _GROUPS.items():

@@ -187,7 +187,9 @@ class GenerationWriter:
     """Publishes a complete new generation of a state folder, switched to in one rename at commit.
 
     Until commit, nothing a reader can see changes; abort (or a crash) leaves `current` as it was.
-    Unchanged documents are hard links to the previous generation (same inode, same mtime).
+    Unchanged documents are hard links to the previous generation (same inode, same mtime): a
+    thread links every previous document as soon as the writer opens, while the refresh renders;
+    a document that then changes is written over its link (a new inode; the old one is untouched).
     """
 
     def __init__(self, state_dir: Path, now: int) -> None:
@@ -197,7 +199,6 @@ class GenerationWriter:
         self._now = now
         self._infos: dict[str, DocumentInfo] = {}
         self._writes: dict[str, Future[DocumentInfo]] = {}
-        self._links: list[str] = []  # unchanged documents not yet linked
         self._background = _Background()
         self.pruning: threading.Thread | None = None  # removing old generations, after commit
         generations = state_dir / GENERATIONS
@@ -205,6 +206,8 @@ class GenerationWriter:
         for leftover in generations.glob(".new-*"):  # from a publish that was killed
             shutil.rmtree(leftover, ignore_errors=True)
         self.folder = Path(tempfile.mkdtemp(dir=generations, prefix=".new-"))
+        self._stop_linking = threading.Event()
+        self._linking = _Linker(self.current, self.folder, list(self.previous), self._stop_linking)
 
     def put(self, path: str, data: bytes) -> None:
         """Add one document; bytes equal to the previous generation's are linked, not written."""
@@ -214,20 +217,10 @@ class GenerationWriter:
             self._writes[path] = self._background.submit(
                 _write_document, self.folder, path, data, info
             )
-        else:
-            self._link(path)
 
     def keep(self, path: str) -> None:
-        """Carry a document of the previous generation over unchanged."""
+        """Carry a document of the previous generation over unchanged (it is linked already)."""
         self._infos[path] = self.previous[path]
-        self._link(path)
-
-    def _link(self, path: str, batch: int = 512) -> None:
-        """Link unchanged documents in batches, on the background threads."""
-        self._links.append(path)
-        if len(self._links) >= batch and self.current is not None:
-            self._background.submit(_link_documents, self.current, self.folder, self._links)
-            self._links = []
 
     def commit(self) -> PublishReport:
         """Switch `current` to the new generation, unless nothing changed at all."""
@@ -238,10 +231,12 @@ class GenerationWriter:
             self.abort()
             return report
         try:
-            if self.current is not None and self._links:
-                self._background.submit(_link_documents, self.current, self.folder, self._links)
+            self._linking.finish()
             self._background.finish()
             self._infos.update((path, write.result()) for path, write in self._writes.items())
+            for path in gone:  # linked with the rest, but no longer published
+                for suffix in _SUFFIXES:
+                    (self.folder / (path + suffix)).unlink()
             _write_manifest(self.folder, self._infos)
             generations = self.state_dir / GENERATIONS
             final = generations / _next_generation_name(generations)
@@ -259,7 +254,10 @@ class GenerationWriter:
 
     def abort(self) -> None:
         """Throw the unfinished generation away."""
+        self._stop_linking.set()
         with contextlib.suppress(Exception):  # the error that made us abort is the one to report
+            self._linking.finish()
+        with contextlib.suppress(Exception):
             self._background.finish()
         shutil.rmtree(self.folder, ignore_errors=True)
 
@@ -328,18 +326,46 @@ def _write_document(folder: Path, path: str, data: bytes, info: DocumentInfo) ->
     return DocumentInfo(info.sha256, info.length, info.changed, encoded)
 
 
-def _link_documents(source: Path, target: Path, paths: list[str]) -> None:
-    """Hard-link unchanged documents (and their twins) into the new generation: thousands per
-    refresh, so plain strings and one mkdir per folder."""
-    made: set[str] = set()
-    old, new = str(source), str(target)
-    for path in paths:
-        folder = os.path.dirname(path)
-        if folder not in made:
-            os.makedirs(os.path.join(new, folder), exist_ok=True)
-            made.add(folder)
-        for suffix in _SUFFIXES:
-            os.link(f"{old}/{path}{suffix}", f"{new}/{path}{suffix}")
+class _Linker:
+    """Hard-links documents (and their twins) from one generation into the next on a thread of its
+    own: thousands per refresh, so plain strings and one mkdir per folder. A document already
+    written into the new generation is left as it is."""
+
+    def __init__(
+        self, source: Path | None, target: Path, paths: list[str], stop: threading.Event
+    ) -> None:
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(
+            target=self._run, args=(source, target, paths, stop), name="feedsvc-link", daemon=True
+        )
+        if source is not None:
+            self.thread.start()
+
+    def finish(self) -> None:
+        """Wait until every link is made; raise what went wrong, if anything did."""
+        if self.thread.is_alive() or self.thread.ident is not None:
+            self.thread.join()
+        if self.error is not None:
+            raise self.error
+
+    def _run(
+        self, source: Path | None, target: Path, paths: list[str], stop: threading.Event
+    ) -> None:
+        made: set[str] = set()
+        old, new = str(source), str(target)
+        try:
+            for path in paths:
+                if stop.is_set():
+                    return
+                folder = os.path.dirname(path)
+                if folder not in made:
+                    os.makedirs(os.path.join(new, folder), exist_ok=True)
+                    made.add(folder)
+                for suffix in _SUFFIXES:
+                    with contextlib.suppress(FileExistsError):  # written anew meanwhile
+                        os.link(f"{old}/{path}{suffix}", f"{new}/{path}{suffix}")
+        except BaseException as exc:  # noqa: BLE001 - handed to the committing thread
+            self.error = exc
 
 
 def _present(folder: Path, path: str, info: DocumentInfo) -> bool:

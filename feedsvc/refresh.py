@@ -183,12 +183,14 @@ class Refresher:
         due = self.next_due is not None and self.next_due <= now
         if self.refreshed_once and unchanged and not due:
             return self._nothing_to_do(update, started)
-        index, bad = self._snapshot(update, now, due)
+        index, bad, changed_feeds = self._snapshot(update, now, due)
         writer = GenerationWriter(self.state_dir, int(now.timestamp()))
         try:
             signatures: dict[str, str] = {}
             renderer = _Renderer(self.settings, update.bodies, self.bodies)
-            rendered = renderer.publish(index, writer, self.signatures, signatures, cancel=cancel)
+            rendered = renderer.publish(
+                index, writer, self.signatures, signatures, cancel=cancel, changed=changed_feeds
+            )
             if cancel is not None and cancel.is_set():
                 raise RefreshCancelledError("stopped before publishing")
             published = writer.commit()
@@ -209,7 +211,7 @@ class Refresher:
 
     def _snapshot(
         self, update: CatalogUpdate, now: dt.datetime, due: bool
-    ) -> tuple[Index, list[PostError]]:
+    ) -> tuple[Index, list[PostError], set[FeedKey] | None]:
         """The index as of `now`, moving only the posts that changed since the last refresh."""
         future = self.settings.future
         if self.live is None:
@@ -224,14 +226,15 @@ class Refresher:
             self.live.update(changed, update.removed)
             newly = self.live.posts.values() if due else changed
             self.ledger.record(p for p in newly if is_visible(p, now, future))
-        index = self.live.snapshot(now)
+        index, changed_feeds = self.live.snapshot(now, everything=due or not self.refreshed_once)
         for problem in index.problems:
             logger.warning("left out %s", problem)
-        return index, update.catalog.errors() + index.problems
+        return index, update.catalog.errors() + index.problems, changed_feeds
 
     def _nothing_to_do(self, update: CatalogUpdate, started: float) -> BuildReport:
         index, bad = self._last
-        return _report(update, index, bad, 0, PublishReport(0, 0, 0), started)
+        documents = len(self.signatures) + 2  # every feed document, the OPML list, the index page
+        return _report(update, index, bad, 0, PublishReport(0, documents, 0), started)
 
     def _check_removals(self, catalog: Catalog) -> None:
         before = self.catalog.post_count
@@ -324,13 +327,19 @@ class _Renderer:
         signatures: dict[str, str],
         cancel: threading.Event | None = None,
         progress: Progress = _no_progress,
+        changed: set[FeedKey] | None = None,
     ) -> Iterator[tuple[str, bytes | None]]:
         """(path, bytes) for each document, or (path, None) when the bytes published under the
-        same signature (in `previous`) still hold. Fills `signatures` as it goes."""
+        same signature (in `previous`) still hold. Fills `signatures` as it goes. Feeds not in
+        `changed` (when given) keep their previous signature without hashing their entries."""
         for number, (key, posts) in enumerate(index.feeds.items(), 1):
             if cancel is not None and cancel.is_set():
                 raise RefreshCancelledError("stopped while rendering feeds")
-            signature = self.signature(key, posts)
+            known = previous.get(feed_path(key, FeedFormat.ATOM))
+            if changed is not None and key not in changed and known is not None:
+                signature = known
+            else:
+                signature = self.signature(key, posts)
             for fmt in FeedFormat:
                 path = feed_path(key, fmt)
                 signatures[path] = signature
@@ -339,7 +348,13 @@ class _Renderer:
                 else:
                     yield path, render_feed(key, posts, fmt, self.settings, self.body_of)
             progress("rendering feeds", number, len(index.feeds))
-        yield OPML_PATH, render_opml(index, self.settings)
+        feeds = self.base.copy()  # the OPML list changes only when the set of feeds does
+        feeds.update("\0".join(f"{key.kind}/{key.name}" for key in index.feeds).encode())
+        signatures[OPML_PATH] = feeds.hexdigest()
+        if previous.get(OPML_PATH) == signatures[OPML_PATH]:
+            yield OPML_PATH, None
+        else:
+            yield OPML_PATH, render_opml(index, self.settings)
         yield INDEX_PATH, render_index_page(index, self.settings)
 
     def publish(
@@ -350,12 +365,13 @@ class _Renderer:
         signatures: dict[str, str],
         cancel: threading.Event | None = None,
         progress: Progress = _no_progress,
+        changed: set[FeedKey] | None = None,
     ) -> int:
         """Hand every document to the writer; returns how many were rendered. A signature only
         counts for documents the writer still has (a lost file is rendered again)."""
         usable = {path: sig for path, sig in previous.items() if path in writer.previous}
         rendered = 0
-        for path, data in self.documents(index, usable, signatures, cancel, progress):
+        for path, data in self.documents(index, usable, signatures, cancel, progress, changed):
             if data is None:
                 writer.keep(path)
             else:
