@@ -69,7 +69,7 @@ class LiveIndex:
                 total -= sum(1 for _, source in members[:end] if source in losers)
             if total == 0 and key != SITE_FEED:
                 continue
-            entries = []
+            entries = list[Post]()
             position = end - 1
             while position >= 0 and len(entries) < self.item_limit:
                 source = members[position][1]
