@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 from werkzeug.http import http_date, quote_etag
 
 from feedsvc.layout import MEDIA_TYPES
-from feedsvc.publish import ENCODINGS, current_folder, read_manifest
+from feedsvc.publish import ENCODINGS, DocumentInfo, current_folder, read_manifest
 
 IDENTITY = "identity"
 RECHECK_SECONDS = 0.1  # how stale a worker's view of `current` may get
@@ -44,44 +44,61 @@ class Document:
     variants: dict[str, Variant]  # encoding -> variant
 
 
-@dataclass(frozen=True)
 class PublishedSet:
-    """One generation: path (as in the URL layout, unquoted) -> document."""
+    """One generation: path (as in the URL layout, unquoted) -> document, each prepared on its
+    first request (a large site has thousands, and a worker switches sets after every refresh)."""
 
-    folder: Path | None  # None before anything was published
-    documents: dict[str, Document]
+    def __init__(
+        self, folder: Path | None, infos: dict[str, DocumentInfo], cache_control: str
+    ) -> None:
+        self.folder = folder  # None before anything was published
+        self._infos = infos
+        self._cache_control = cache_control
+        self._documents: dict[str, Document] = {}
+
+    def __len__(self) -> int:
+        return len(self._infos)
+
+    def get(self, path: str) -> Document | None:
+        """The document at `path`, or None if the set has none there."""
+        document = self._documents.get(path)
+        if document is None and self.folder is not None:
+            info = self._infos.get(path)
+            if info is None:
+                return None
+            document = self._documents[path] = _prepare(
+                self.folder, path, info, self._cache_control
+            )
+        return document
 
     @classmethod
     def load(cls, folder: Path | None, cache_control: str = "no-cache") -> PublishedSet:
         """Read a generation's manifest (an empty set for None)."""
-        if folder is None:
-            return cls(None, {})
-        documents = {}
-        for path, info in read_manifest(folder).items():
-            media_type = _media_type(path)
-            last_modified = dt.datetime.fromtimestamp(info.changed, dt.UTC)
-            tag = info.sha256[:32]
-            encoded = {IDENTITY: ("", info.length), **{
-                encoding: (ENCODINGS[encoding][0], length)
-                for encoding, length in info.encoded.items()
-            }}  # fmt: skip
-            variants = {}
-            for encoding, (suffix, length) in encoded.items():
-                etag = tag if encoding == IDENTITY else f"{tag}-{encoding}"
-                common = [
-                    ("ETag", quote_etag(etag)),
-                    ("Last-Modified", http_date(last_modified)),
-                    ("Cache-Control", cache_control),
-                    ("Vary", "Accept-Encoding"),
-                ]
-                full = [("Content-Type", media_type), ("Content-Length", str(length)), *common]
-                if encoding != IDENTITY:
-                    full.append(("Content-Encoding", encoding))
-                variants[encoding] = Variant(
-                    folder / (path + suffix), length, etag, encoding, full, common
-                )
-            documents[path] = Document(media_type, last_modified, variants)
-        return cls(folder, documents)
+        return cls(folder, read_manifest(folder) if folder else {}, cache_control)
+
+
+def _prepare(folder: Path, path: str, info: DocumentInfo, cache_control: str) -> Document:
+    """A document's variants with every header they are sent with."""
+    media_type = _media_type(path)
+    last_modified = dt.datetime.fromtimestamp(info.changed, dt.UTC)
+    tag = info.sha256[:32]
+    encoded = {IDENTITY: ("", info.length), **{
+        encoding: (ENCODINGS[encoding][0], length) for encoding, length in info.encoded.items()
+    }}  # fmt: skip
+    variants = {}
+    for encoding, (suffix, length) in encoded.items():
+        etag = tag if encoding == IDENTITY else f"{tag}-{encoding}"
+        common = [
+            ("ETag", quote_etag(etag)),
+            ("Last-Modified", http_date(last_modified)),
+            ("Cache-Control", cache_control),
+            ("Vary", "Accept-Encoding"),
+        ]
+        full = [("Content-Type", media_type), ("Content-Length", str(length)), *common]
+        if encoding != IDENTITY:
+            full.append(("Content-Encoding", encoding))
+        variants[encoding] = Variant(folder / (path + suffix), length, etag, encoding, full, common)
+    return Document(media_type, last_modified, variants)
 
 
 class LiveSet:
@@ -98,19 +115,21 @@ class LiveSet:
         self._clock = clock
         self._lock = threading.Lock()
         self._checked = -RECHECK_SECONDS
-        self._set = PublishedSet.load(None)
+        self._set = PublishedSet.load(None, cache_control)
 
     def get(self) -> PublishedSet:
-        """The newest published set, checking `current` at most every RECHECK_SECONDS."""
+        """The newest published set, checking `current` at most every RECHECK_SECONDS. One thread
+        checks (and loads a new set) while the others go on serving the set they have."""
         now = self._clock()
-        if now - self._checked < RECHECK_SECONDS:
+        if now - self._checked < RECHECK_SECONDS or not self._lock.acquire(blocking=False):
             return self._set
-        with self._lock:
-            if now - self._checked >= RECHECK_SECONDS:
-                folder = current_folder(self._state_dir)
-                if folder != self._set.folder:
-                    self._set = PublishedSet.load(folder, self._cache_control)
-                self._checked = now
+        try:
+            folder = current_folder(self._state_dir)
+            if folder != self._set.folder:
+                self._set = PublishedSet.load(folder, self._cache_control)
+            self._checked = now
+        finally:
+            self._lock.release()
         return self._set
 
 

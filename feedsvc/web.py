@@ -67,7 +67,7 @@ def create_app(settings: Settings) -> Flask:
             data = json.loads((settings.state_dir / STATUS_PATH).read_bytes())
         except (OSError, ValueError):
             raise ServiceUnavailable("no refresh has finished yet") from None
-        data["documents"] = len(live.get().documents)
+        data["documents"] = len(live.get())
         return Response(
             json.dumps(data, ensure_ascii=False, indent=1) + "\n",
             mimetype="application/json",
@@ -106,7 +106,7 @@ class _Documents:
             path = get_path_info(environ)
             name = INDEX_PATH if path == "/" else path[1:]
             if name != INDEX_PATH or path == "/":  # one URL per document: the index is `/`
-                document = self.live.get().documents.get(name)
+                document = self.live.get().get(name)
                 if document is not None:
                     return self.answer(document, environ, start_response)
         return self.app(environ, start_response)
