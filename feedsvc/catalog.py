@@ -58,10 +58,12 @@ class Catalog:
     readings: dict[str, Reading] = field(default_factory=dict)
     post_count: int = -1  # readings with a post; -1 until counted
     scan_errors: list[PostError] = field(default_factory=list)  # folders the last scan missed
+    stamps: dict[str, Stamp | None] = field(default_factory=dict)  # source -> stamp, as read
 
     def __post_init__(self) -> None:
         if self.post_count < 0:
             self.post_count = sum(1 for r in self.readings.values() if r.post is not None)
+
 
     def posts(self) -> list[Post]:
         """Every post that is (or last was) good."""
@@ -85,30 +87,32 @@ class Catalog:
         found = scan(root, settings.exclude)
         if any(error.path == root for error in found.errors):
             raise ContentUnavailableError(f"content directory {root} cannot be listed")
-        readings: dict[str, Reading] = {}
-        catalog = Catalog(self.fingerprint, readings, 0, found.errors)
+        stamps = found.stamps
+        if stamps == self.stamps and None not in stamps.values():  # compared in C: no change
+            same = Catalog(self.fingerprint, self.readings, self.post_count, found.errors, stamps)
+            return CatalogUpdate(same, read=0)
+        known = self.stamps.get
+        changed = [s for s, stamp in stamps.items() if stamp is None or known(s) != stamp]
+        readings = dict(self.readings)
+        catalog = Catalog(self.fingerprint, readings, self.post_count, found.errors, stamps)
         update = CatalogUpdate(catalog, read=0)
-        total = len(found.stamps)
-        known = self.readings
-        good = 0
-        for number, (source, stamp) in enumerate(found.stamps.items()):
-            old = known.get(source)
-            if old is not None and stamp is not None and old.stamp == stamp:
-                readings[source] = old
-                good += old.post is not None
-                continue
-            if update.read % 256 == 0:
+        update.removed = list(self.stamps.keys() - stamps.keys())
+        for source in update.removed:
+            catalog.post_count -= readings.pop(source).post is not None
+        for number, source in enumerate(changed):
+            if number % 256 == 0:
                 if cancel is not None and cancel.is_set():
                     raise RefreshCancelledError("stopped while reading posts")
                 if progress is not None:
-                    progress("reading posts", number, total)
+                    progress("reading posts", number, len(changed))
+            old = readings.get(source)
+            reading = self._read(root / source, source, stamps[source], old, update, settings)
+            readings[source] = reading
+            catalog.post_count += (reading.post is not None) - (
+                old is not None and old.post is not None
+            )
             update.read += 1
             update.changed.append(source)
-            reading = self._read(root / source, source, stamp, old, update, settings)
-            readings[source] = reading
-            good += reading.post is not None
-        update.catalog.post_count = good
-        update.removed = list(known.keys() - readings.keys())
         return update
 
     def update_sources(self, settings: Settings, sources: Iterable[str]) -> CatalogUpdate:
@@ -118,7 +122,9 @@ class Catalog:
         if not root.is_dir():
             raise ContentUnavailableError(f"content directory {root} is missing or not a directory")
         readings = dict(self.readings)
-        catalog = Catalog(self.fingerprint, readings, self.post_count, self.scan_errors)
+        catalog = Catalog(
+            self.fingerprint, readings, self.post_count, self.scan_errors, dict(self.stamps)
+        )
         update = CatalogUpdate(catalog, read=0)
         for source in sorted(set(sources)):
             if not is_candidate(source, settings.exclude):
@@ -128,6 +134,7 @@ class Catalog:
             if stamp is None and not (root / source).is_symlink():
                 if old is not None:  # deleted, or renamed away
                     del readings[source]
+                    del catalog.stamps[source]
                     update.removed.append(source)
                     update.catalog.post_count -= old.post is not None
                 continue
@@ -137,6 +144,7 @@ class Catalog:
             update.changed.append(source)
             reading = self._read(root / source, source, stamp, old, update, settings)
             readings[source] = reading
+            catalog.stamps[source] = stamp
             update.catalog.post_count += (reading.post is not None) - (
                 old is not None and old.post is not None
             )
@@ -186,7 +194,8 @@ def load_catalog(state_dir: Path, settings: Settings) -> Catalog:
     except (sqlite3.Error, pickle.UnpicklingError, AttributeError, EOFError, TypeError) as exc:
         logger.warning("ignoring unreadable %s: %s", state_dir / CATALOG_FILE, exc)
         return Catalog(expected)
-    return Catalog(expected, readings)
+    stamps = {source: reading.stamp for source, reading in readings.items()}
+    return Catalog(expected, readings, stamps=stamps)
 
 
 def save_catalog(state_dir: Path, update: CatalogUpdate) -> None:

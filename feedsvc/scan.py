@@ -51,15 +51,21 @@ def _walk(folder: str, prefix: str, exclude: frozenset[str], result: ScanResult)
     except OSError as exc:
         result.errors.append(PostError(Path(folder), f"cannot list folder: {exc.strerror}"))
         return
+    stamps, stat = result.stamps, os.stat  # locals: this loop runs once per file
     try:
         with os.scandir(descriptor) as entries:
             listed = list(entries)
         for entry in listed:
             name = entry.name
-            if name.startswith("."):
+            if name[0] == ".":
                 continue
             if name.lower().endswith(POST_SUFFIXES):
-                result.stamps[prefix + name] = _stamp(name, descriptor)
+                try:
+                    info = stat(name, dir_fd=descriptor)  # through a symlink, without opening
+                except OSError:  # a broken link or a loop: reading it will say which
+                    stamps[prefix + name] = None
+                else:
+                    stamps[prefix + name] = (info.st_mtime_ns, info.st_size, info.st_ino)
             elif entry.is_dir(follow_symlinks=False) and name not in exclude:
                 _walk(os.path.join(folder, name), f"{prefix}{name}/", exclude, result)
     except OSError as exc:
@@ -83,14 +89,5 @@ def stat_stamp(path: Path) -> Stamp | None:
     try:
         info = os.stat(path)
     except OSError:
-        return None
-    return (info.st_mtime_ns, info.st_size, info.st_ino)
-
-
-def _stamp(name: str, folder: int) -> Stamp | None:
-    """The stat of what the name points to (through a symlink), without opening it."""
-    try:
-        info = os.stat(name, dir_fd=folder)
-    except OSError:  # a broken link or a loop: reading it will say which
         return None
     return (info.st_mtime_ns, info.st_size, info.st_ino)
