@@ -64,7 +64,6 @@ class Catalog:
         if self.post_count < 0:
             self.post_count = sum(1 for r in self.readings.values() if r.post is not None)
 
-
     def posts(self) -> list[Post]:
         """Every post that is (or last was) good."""
         return [r.post for r in self.readings.values() if r.post is not None]
