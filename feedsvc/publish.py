@@ -187,9 +187,11 @@ class GenerationWriter:
     """Publishes a complete new generation of a state folder, switched to in one rename at commit.
 
     Until commit, nothing a reader can see changes; abort (or a crash) leaves `current` as it was.
-    Unchanged documents are hard links to the previous generation (same inode, same mtime): a
-    thread links every previous document as soon as the writer opens, while the refresh renders;
-    a document that then changes is written over its link (a new inode; the old one is untouched).
+    Unchanged documents are hard links to the previous generation (same inode, same mtime). After
+    each commit a thread links the new generation into a spare folder while the service idles, so
+    the next refresh that changes something starts from a complete copy; without a spare, a
+    thread links as the refresh renders. A document that changes is written over its link (a new
+    inode; the old one is untouched).
     """
 
     def __init__(self, state_dir: Path, now: int) -> None:
@@ -203,11 +205,19 @@ class GenerationWriter:
         self.pruning: threading.Thread | None = None  # removing old generations, after commit
         generations = state_dir / GENERATIONS
         generations.mkdir(parents=True, exist_ok=True)
-        for leftover in generations.glob(".new-*"):  # from a publish that was killed
-            shutil.rmtree(leftover, ignore_errors=True)
-        self.folder = Path(tempfile.mkdtemp(dir=generations, prefix=".new-"))
+        spare = _take_spare(generations, self.current)
+        for leftover in (*generations.glob(".new-*"), *generations.glob(".spare-*")):
+            if leftover != spare and not _owned_by_another_live_process(leftover):
+                shutil.rmtree(leftover, ignore_errors=True)  # a killed publish, a stale spare
         self._stop_linking = threading.Event()
-        self._linking = _Linker(self.current, self.folder, list(self.previous), self._stop_linking)
+        self._from_spare = spare is not None
+        if spare is not None:
+            self.folder = spare
+            self._linking = _Linker(None, spare, [], self._stop_linking)
+        else:
+            self.folder = Path(tempfile.mkdtemp(dir=generations, prefix=".new-"))
+            previous = list(self.previous)
+            self._linking = _Linker(self.current, self.folder, previous, self._stop_linking)
 
     def put(self, path: str, data: bytes) -> None:
         """Add one document; bytes equal to the previous generation's are linked, not written."""
@@ -250,10 +260,16 @@ class GenerationWriter:
         # deleting thousands of files should not delay the next refresh.
         self.pruning = threading.Thread(target=_prune, args=(generations, final), daemon=True)
         self.pruning.start()
+        _prepare_spare(generations, final, list(self._infos))
         return report
 
     def abort(self) -> None:
-        """Throw the unfinished generation away."""
+        """Throw the unfinished generation away (a spare nothing was written into is kept)."""
+        if self._from_spare and not self._writes and self.current is not None:
+            with contextlib.suppress(Exception):
+                self._background.finish()
+            _SPARES[self.state_dir / GENERATIONS] = (self.folder, self._linking, self.current.name)
+            return
         self._stop_linking.set()
         with contextlib.suppress(Exception):  # the error that made us abort is the one to report
             self._linking.finish()
@@ -324,6 +340,48 @@ def _write_document(folder: Path, path: str, data: bytes, info: DocumentInfo) ->
         encoded[encoding] = len(packed)
     atomic_write(folder / path, data, info.changed)  # last: its presence means all three exist
     return DocumentInfo(info.sha256, info.length, info.changed, encoded)
+
+
+# generations folder -> (spare folder, the linker filling it, the generation it copies). Only
+# spares this process linked are trusted: one left on disk by a killed process may be partial.
+_SPARES: dict[Path, tuple[Path, _Linker, str]] = {}
+
+
+def _prepare_spare(generations: Path, source: Path, paths: list[str]) -> None:
+    """Start linking a copy of generation `source`, for the next refresh to write into."""
+    prefix = f".spare-{source.name}-{os.getpid()}-"
+    folder = Path(tempfile.mkdtemp(dir=generations, prefix=prefix))
+    _SPARES[generations] = (folder, _Linker(source, folder, paths, threading.Event()), source.name)
+
+
+def _owned_by_another_live_process(folder: Path) -> bool:
+    """A spare of another running process (`.spare-<generation>-<pid>-…`): not ours to delete."""
+    parts = folder.name.split("-")
+    if not folder.name.startswith(".spare-") or len(parts) < 4 or not parts[2].isdigit():
+        return False
+    pid = int(parts[2])
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _take_spare(generations: Path, current: Path | None) -> Path | None:
+    """This process's complete spare copy of `current`, or None."""
+    spare = _SPARES.pop(generations, None)
+    if spare is None:
+        return None
+    folder, linker, source = spare
+    try:
+        linker.finish()
+    except OSError:
+        return None  # removed with the other leftovers
+    return folder if current is not None and current.name == source else None
 
 
 class _Linker:
