@@ -13,6 +13,7 @@ import bisect
 import contextlib
 import datetime as dt
 import fcntl
+import gc
 import hashlib
 import json
 import logging
@@ -122,6 +123,7 @@ class Refresher:
         self.ledger = load_ledger(self.state_dir / LEDGER_FILE)
         self.signatures = _load_signatures(self.state_dir / SIGNATURES_FILE)
         self.bodies: dict[tuple[str, str], Body] = {}  # (source, digest) -> rendered body
+        self.bodies_kept = 0  # cache size after the last trim
         self.next_due: dt.datetime | None = None  # earliest future post: when feeds change anyway
         self.refreshed_once = False
         self.live: LiveIndex | None = None  # built from the catalog on the first refresh
@@ -200,7 +202,13 @@ class Refresher:
             raise
         self.catalog = update.catalog
         self.signatures = signatures
-        self.bodies = renderer.bodies_in(index)
+        self.bodies = renderer.cache
+        if len(self.bodies) > self.bodies_kept * 5 // 4 + 64:  # trim now and then, not every time
+            self.bodies = renderer.bodies_in(index)
+            self.bodies_kept = len(self.bodies)
+        # The catalog and index hold a few million long-lived objects: freezing them keeps the
+        # cyclic garbage collector from walking them all again during every later refresh.
+        gc.freeze()
         self.next_due = _next_due(self.live, now) if self.live else None
         self.refreshed_once = True
         self._last = (index, bad)
