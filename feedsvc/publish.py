@@ -6,13 +6,15 @@ and feedsvc's own server announce the same `Last-Modified`. The manifest (`MANIF
 document's SHA-256, lengths and that time, so an unchanged document is recognised without reading it
 back and keeps its bytes, ETag and Last-Modified exactly.
 
-Two ways to publish:
+Two writers (put or keep each document, then commit or abort):
 
-- `publish_in_place(out_dir, ...)`, for `feedsvc build OUT_DIR`: each file is replaced atomically;
-  files feedsvc did not write are never touched; documents of vanished feeds are removed.
-- `publish_generation(state_dir, ...)`, for the service: a complete new folder per change, then
-  one atomic switch of the `current` symlink, so a reader sees the old set or the new set, never a
+- `InPlaceWriter(out_dir)`, for `feedsvc build OUT_DIR`: each file is replaced atomically; files
+  feedsvc did not write are never touched; documents of vanished feeds are removed.
+- `GenerationWriter(state_dir)`, for the service: a complete new folder per change, then one
+  atomic switch of the `current` symlink, so a reader sees the old set or the new set, never a
   mix. Unchanged documents are hard links to the previous generation (same inode, same mtime).
+
+`publish_in_place` and `publish_generation` publish a whole dict of documents with either.
 """
 
 from __future__ import annotations

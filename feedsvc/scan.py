@@ -25,11 +25,6 @@ class ScanResult:
     stamps: dict[str, Stamp | None] = field(default_factory=dict)
     errors: list[PostError] = field(default_factory=list)  # folders that could not be listed
 
-    @property
-    def sources(self) -> list[str]:
-        """The candidate posts' sources, sorted."""
-        return sorted(self.stamps)
-
 
 def scan(root: Path, exclude: Collection[str] = ()) -> ScanResult:
     """Every name under root that looks like a post, with its stamp.

@@ -47,7 +47,7 @@ def cache_control(settings: Settings) -> str:
 
 
 def create_app(settings: Settings) -> Flask:
-    """The app serving settings.state_dir's current generation, as `publish_generation` made it."""
+    """The app serving settings.state_dir's current generation, as GenerationWriter made it."""
     app = Flask("feedsvc")
     live = LiveSet(settings.state_dir, cache_control(settings))
     app.wsgi_app = _Documents(app.wsgi_app, live)  # type: ignore[method-assign]
