@@ -59,10 +59,13 @@ class Catalog:
     post_count: int = -1  # readings with a post; -1 until counted
     scan_errors: list[PostError] = field(default_factory=list)  # folders the last scan missed
     stamps: dict[str, Stamp | None] = field(default_factory=dict)  # source -> stamp, as read
+    failing: dict[str, PostError] | None = None  # source -> why it cannot be read; None: count
 
     def __post_init__(self) -> None:
         if self.post_count < 0:
             self.post_count = sum(1 for r in self.readings.values() if r.post is not None)
+        if self.failing is None:
+            self.failing = {s: r.error for s, r in self.readings.items() if r.error is not None}
 
     def posts(self) -> list[Post]:
         """Every post that is (or last was) good."""
@@ -70,8 +73,8 @@ class Catalog:
 
     def errors(self) -> list[PostError]:
         """Every folder and file that cannot be read as it is now, with why."""
-        files = [r.error for r in self.readings.values() if r.error is not None]
-        return self.scan_errors + sorted(files, key=lambda error: str(error.path))
+        files = sorted((self.failing or {}).values(), key=lambda error: str(error.path))
+        return self.scan_errors + files
 
     def update(
         self,
@@ -88,16 +91,22 @@ class Catalog:
             raise ContentUnavailableError(f"content directory {root} cannot be listed")
         stamps = found.stamps
         if stamps == self.stamps and None not in stamps.values():  # compared in C: no change
-            same = Catalog(self.fingerprint, self.readings, self.post_count, found.errors, stamps)
+            same = Catalog(
+                self.fingerprint, self.readings, self.post_count, found.errors, stamps, self.failing
+            )
             return CatalogUpdate(same, read=0)
         known = self.stamps.get
         changed = [s for s, stamp in stamps.items() if stamp is None or known(s) != stamp]
         readings = dict(self.readings)
-        catalog = Catalog(self.fingerprint, readings, self.post_count, found.errors, stamps)
+        failing = dict(self.failing or {})
+        catalog = Catalog(
+            self.fingerprint, readings, self.post_count, found.errors, stamps, failing
+        )
         update = CatalogUpdate(catalog, read=0)
         update.removed = list(self.stamps.keys() - stamps.keys())
         for source in update.removed:
             catalog.post_count -= readings.pop(source).post is not None
+            failing.pop(source, None)
         for number, source in enumerate(changed):
             if number % 256 == 0:
                 if cancel is not None and cancel.is_set():
@@ -107,6 +116,7 @@ class Catalog:
             old = readings.get(source)
             reading = self._read(root / source, source, stamps[source], old, update, settings)
             readings[source] = reading
+            _note_failure(failing, source, reading)
             catalog.post_count += (reading.post is not None) - (
                 old is not None and old.post is not None
             )
@@ -121,8 +131,14 @@ class Catalog:
         if not root.is_dir():
             raise ContentUnavailableError(f"content directory {root} is missing or not a directory")
         readings = dict(self.readings)
+        failing = dict(self.failing or {})
         catalog = Catalog(
-            self.fingerprint, readings, self.post_count, self.scan_errors, dict(self.stamps)
+            self.fingerprint,
+            readings,
+            self.post_count,
+            self.scan_errors,
+            dict(self.stamps),
+            failing,
         )
         update = CatalogUpdate(catalog, read=0)
         for source in sorted(set(sources)):
@@ -134,6 +150,7 @@ class Catalog:
                 if old is not None:  # deleted, or renamed away
                     del readings[source]
                     del catalog.stamps[source]
+                    failing.pop(source, None)
                     update.removed.append(source)
                     update.catalog.post_count -= old.post is not None
                 continue
@@ -144,6 +161,7 @@ class Catalog:
             reading = self._read(root / source, source, stamp, old, update, settings)
             readings[source] = reading
             catalog.stamps[source] = stamp
+            _note_failure(failing, source, reading)
             update.catalog.post_count += (reading.post is not None) - (
                 old is not None and old.post is not None
             )
@@ -167,6 +185,14 @@ class Catalog:
         logger.debug("read %s", path)
         update.bodies[source] = body
         return Reading(stamp, post, None)
+
+
+def _note_failure(failing: dict[str, PostError], source: str, reading: Reading) -> None:
+    """Keep the map of failing files in step with one new reading."""
+    if reading.error is None:
+        failing.pop(source, None)
+    else:
+        failing[source] = reading.error
 
 
 def fingerprint(settings: Settings) -> str:

@@ -30,6 +30,7 @@ class LiveIndex:
         self.posts: dict[str, Post] = {}  # source -> published post
         self.members: dict[FeedKey, list[tuple[float, str]]] = {SITE_FEED: []}
         self.claims: dict[str, set[str]] = {}  # id -> sources of the posts that carry it
+        self.shared: set[str] = set()  # ids carried by more than one post (rare)
         self.keys_of: dict[str, list[FeedKey]] = {}  # source -> the feeds it is in
         self.clashes: dict[str, list[PostError]] = {}  # source -> names that lost their slug
         self._key_of_name: dict[tuple[FeedKind, str], FeedKey | None] = {}
@@ -88,7 +89,10 @@ class LiveIndex:
 
     def _add(self, post: Post) -> None:
         self.posts[post.source] = post
-        self.claims.setdefault(post.id, set()).add(post.source)
+        claimants = self.claims.setdefault(post.id, set())
+        claimants.add(post.source)
+        if len(claimants) > 1:
+            self.shared.add(post.id)
         keys = self._keys(post)
         self.keys_of[post.source] = keys
         entry = (post.epoch, post.source)
@@ -102,6 +106,8 @@ class LiveIndex:
             return
         claimants = self.claims[post.id]
         claimants.discard(source)
+        if len(claimants) < 2:
+            self.shared.discard(post.id)
         if not claimants:
             del self.claims[post.id]
         entry = (post.epoch, source)
@@ -139,9 +145,8 @@ class LiveIndex:
         """Posts that reuse a due post's id: the newest keeps it, the others are left out."""
         losers: set[str] = set()
         problems: list[PostError] = []
-        for claimants in self.claims.values():
-            if len(claimants) < 2:
-                continue
+        for shared_id in sorted(self.shared):
+            claimants = self.claims[shared_id]
             due = sorted(
                 ((self.posts[s].epoch, s) for s in claimants if (self.posts[s].epoch, s) <= cut),
                 reverse=True,

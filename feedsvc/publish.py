@@ -196,10 +196,18 @@ class GenerationWriter:
     inode; the old one is untouched).
     """
 
-    def __init__(self, state_dir: Path, now: int) -> None:
+    def __init__(
+        self, state_dir: Path, now: int, known: tuple[Path, dict[str, DocumentInfo]] | None = None
+    ) -> None:
+        """`known`: a generation and its manifest the caller holds (from the last commit), used
+        instead of reading the manifest again when it is still the current one."""
         self.state_dir = state_dir
         self.current = current_folder(state_dir)
-        self.previous = read_manifest(self.current) if self.current else {}
+        if known is not None and known[0] == self.current:
+            self.previous = known[1]
+        else:
+            self.previous = read_manifest(self.current) if self.current else {}
+        self.committed: tuple[Path, dict[str, DocumentInfo]] | None = None  # after a switch
         self._now = now
         self._infos: dict[str, DocumentInfo] = {}
         self._writes: dict[str, Future[DocumentInfo]] = {}
@@ -258,6 +266,7 @@ class GenerationWriter:
             self.abort()
             raise
         _switch(self.state_dir, final)
+        self.committed = (final, self._infos)
         # Old generations go in the background: readers may still hold them for a moment, and
         # deleting thousands of files should not delay the next refresh.
         self.pruning = threading.Thread(target=_prune, args=(generations, final), daemon=True)

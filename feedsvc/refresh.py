@@ -36,6 +36,7 @@ from feedsvc.opml import render_opml
 from feedsvc.pages import render_index_page
 from feedsvc.posts import Post, load_body
 from feedsvc.publish import (
+    DocumentInfo,
     GenerationWriter,
     InPlaceWriter,
     PublishReport,
@@ -127,6 +128,7 @@ class Refresher:
         self.next_due: dt.datetime | None = None  # earliest future post: when feeds change anyway
         self.refreshed_once = False
         self.live: LiveIndex | None = None  # built from the catalog on the first refresh
+        self.manifest: tuple[Path, dict[str, DocumentInfo]] | None = None  # the last commit
         self.status: dict[str, Any] = _load_status(self.state_dir / STATUS_PATH)
 
     def refresh(
@@ -186,7 +188,7 @@ class Refresher:
         if self.refreshed_once and unchanged and not due:
             return self._nothing_to_do(update, started)
         index, bad, changed_feeds = self._snapshot(update, now, due)
-        writer = GenerationWriter(self.state_dir, int(now.timestamp()))
+        writer = GenerationWriter(self.state_dir, int(now.timestamp()), self.manifest)
         try:
             signatures: dict[str, str] = {}
             renderer = _Renderer(self.settings, update.bodies, self.bodies)
@@ -202,6 +204,7 @@ class Refresher:
             raise
         self.catalog = update.catalog
         self.signatures = signatures
+        self.manifest = writer.committed or self.manifest
         self.bodies = renderer.cache
         if len(self.bodies) > self.bodies_kept * 5 // 4 + 64:  # trim now and then, not every time
             self.bodies = renderer.bodies_in(index)
