@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gzip
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import brotli
@@ -111,3 +113,28 @@ def test_an_interrupted_publish_leaves_the_current_set_alone(tmp_path: Path) -> 
     assert (before / "a.atom").read_bytes() == b"1"
     assert not list((tmp_path / GENERATIONS).glob(".new-*"))
     assert (before / MANIFEST).exists()
+
+
+def test_leftovers_are_cleared_but_a_live_process_spare_is_not(tmp_path: Path) -> None:
+    publish_generation(tmp_path, {"a.atom": b"1"}, T0)
+    generations = tmp_path / GENERATIONS
+    killed = generations / ".new-killed"
+    killed.mkdir()
+    dead_spare = generations / f".spare-00000001-{_dead_pid()}-x"
+    dead_spare.mkdir()
+    live_spare = generations / f".spare-00000001-{os.getppid()}-y"  # our parent is alive
+    live_spare.mkdir()
+    publish_generation(tmp_path, {"a.atom": b"2"}, T0 + 1)
+    assert not killed.exists() and not dead_spare.exists()
+    assert live_spare.exists()
+
+
+def _dead_pid() -> int:
+    """The pid of a process that has exited."""
+    child = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return int(child.stdout)
