@@ -23,6 +23,7 @@ from feedsvc.errors import ContentUnavailableError, PostError, RefreshCancelledE
 from feedsvc.posts import Post, read_post_and_body
 from feedsvc.scan import Stamp, is_candidate, scan, stat_stamp
 from feedsvc.settings import Settings
+from feedsvc.statedb import connect, set_aside
 
 logger = logging.getLogger(__name__)
 
@@ -217,7 +218,7 @@ def load_catalog(state_dir: Path, settings: Settings) -> Catalog:
                 for source, data in db.execute("SELECT source, reading FROM readings")
             }
     except (sqlite3.Error, pickle.UnpicklingError, AttributeError, EOFError, TypeError) as exc:
-        logger.warning("ignoring unreadable %s: %s", state_dir / CATALOG_FILE, exc)
+        set_aside(state_dir / CATALOG_FILE, exc)  # every post is read again, once
         return Catalog(expected)
     stamps = {source: reading.stamp for source, reading in readings.items()}
     return Catalog(expected, readings, stamps=stamps)
@@ -242,9 +243,8 @@ def save_catalog(state_dir: Path, update: CatalogUpdate) -> None:
 
 
 def _connect(state_dir: Path) -> sqlite3.Connection:
-    state_dir.mkdir(parents=True, exist_ok=True)
-    db = sqlite3.connect(state_dir / CATALOG_FILE)
-    db.execute("PRAGMA journal_mode = WAL")  # readers never block, a crash never corrupts
-    db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
-    db.execute("CREATE TABLE IF NOT EXISTS readings (source TEXT PRIMARY KEY, reading BLOB)")
-    return db
+    return connect(
+        state_dir / CATALOG_FILE,
+        "meta (key TEXT PRIMARY KEY, value TEXT)",
+        "readings (source TEXT PRIMARY KEY, reading BLOB)",
+    )

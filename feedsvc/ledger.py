@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from feedsvc.posts import Post
+from feedsvc.statedb import connect, set_aside
 
 logger = logging.getLogger(__name__)
 
@@ -48,8 +49,8 @@ def load_ledger(path: Path) -> IdLedger:
     try:
         with contextlib.closing(_connect(path)) as db:
             return IdLedger(dict(db.execute("SELECT source, id FROM ids")))
-    except sqlite3.Error as exc:
-        logger.error("cannot read the id ledger %s (%s): ids will follow permalinks", path, exc)
+    except sqlite3.Error as exc:  # ids of posts whose permalink moved since may change once
+        set_aside(path, exc)
         return IdLedger()
 
 
@@ -62,8 +63,4 @@ def save_ledger(path: Path, ledger: IdLedger) -> None:
 
 
 def _connect(path: Path) -> sqlite3.Connection:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    db = sqlite3.connect(path)
-    db.execute("PRAGMA journal_mode = WAL")
-    db.execute("CREATE TABLE IF NOT EXISTS ids (source TEXT PRIMARY KEY, id TEXT NOT NULL)")
-    return db
+    return connect(path, "ids (source TEXT PRIMARY KEY, id TEXT NOT NULL)")

@@ -456,3 +456,20 @@ def test_file_events_refresh_just_the_named_files(
     assert feed_titles(settings, "feed.atom") == ["C", "A"]
     refresher.refresh(later(2))  # the scheduled full scan is the safety net
     assert feed_titles(settings, "feed.atom") == ["Unnamed", "C", "A"]
+
+
+def test_damaged_state_files_are_set_aside_not_fatal(
+    content_dir: Path, make_settings: MakeSettings, tmp_path: Path
+) -> None:
+    write_post(content_dir, "a.md", "title: A\ndate: 2022-01-01")
+    settings = make_settings(state_dir=tmp_path / "state")
+    Refresher(settings).refresh(NOW)
+    for name in ("catalog.sqlite", "ids.sqlite"):
+        (settings.state_dir / name).write_bytes(b"not a database" * 100)
+    refresher = Refresher(settings)  # logs the damage, starts afresh
+    report = refresher.refresh(later(60))
+    assert report is not None and report.read == 1
+    assert (settings.state_dir / "catalog.sqlite.damaged").exists()
+    assert (settings.state_dir / "ids.sqlite.damaged").exists()
+    assert feed_titles(settings, "feed.atom") == ["A"]
+    assert Refresher(settings).refresh(later(120)).read == 0  # type: ignore[union-attr]
