@@ -25,8 +25,11 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from tests.corpus import generate  # noqa: E402 - after the path is set
+
 SHARED = REPO.parent / "shared"
-CORPUS_SCRIPT = SHARED / "corpus" / "make_corpus.py"
 TO_HUGO = SHARED / "peers" / "to_hugo.py"
 LIMIT = 20
 
@@ -50,17 +53,7 @@ def main() -> None:
     for size in [*args.sizes, *args.alone]:
         corpus = work / f"corpus-{size}"
         if not corpus.exists():
-            run(
-                [
-                    sys.executable,
-                    str(CORPUS_SCRIPT),
-                    str(corpus),
-                    "--posts",
-                    str(size),
-                    "--seed",
-                    "1",
-                ]
-            )
+            generate(corpus, size)
         with_hugo = size in args.sizes
         site = work / f"hugo-{size}"
         if with_hugo and not site.exists():

@@ -31,9 +31,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from tests.servers import feedsvc_server  # noqa: E402 - after the path is set
-
-CORPUS_SCRIPT = REPO.parent / "shared" / "corpus" / "make_corpus.py"
+from tests.corpus import SCRIPT, generate  # noqa: E402 - after the path is set
+from tests.servers import feedsvc_server  # noqa: E402
 
 CHILD = """
 import datetime as dt, json, resource, subprocess, sys, time
@@ -66,7 +65,7 @@ print(json.dumps(times))
 def child(settings_env: dict[str, str], steps: str) -> dict[str, float]:
     env = {**os.environ, **settings_env}
     out = subprocess.run(
-        [sys.executable, "-c", CHILD, steps, str(CORPUS_SCRIPT)],
+        [sys.executable, "-c", CHILD, steps, str(SCRIPT)],
         env=env,
         capture_output=True,
         text=True,
@@ -89,19 +88,7 @@ def main() -> None:
     shutil.rmtree(content, ignore_errors=True)
     shutil.rmtree(state, ignore_errors=True)
     started = time.perf_counter()
-    subprocess.run(
-        [
-            sys.executable,
-            str(CORPUS_SCRIPT),
-            str(content),
-            "--posts",
-            str(args.posts),
-            "--seed",
-            "1",
-        ],
-        check=True,
-        capture_output=True,
-    )
+    generate(content, args.posts)
     print(f"corpus: {args.posts:,} posts generated in {time.perf_counter() - started:.1f} s")
     env = {"FEEDSVC_CONTENT_DIR": str(content), "FEEDSVC_STATE_DIR": str(state)}
 

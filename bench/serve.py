@@ -26,9 +26,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from tests.servers import Server, feedsvc_server, nginx  # noqa: E402 - after the path is set
+from tests.corpus import generate  # noqa: E402 - after the path is set
+from tests.servers import Server, feedsvc_server, nginx  # noqa: E402
 
-CORPUS_SCRIPT = REPO.parent / "shared" / "corpus" / "make_corpus.py"
 KINDS = ("full GET", "gzip GET", "304")
 DEBIAN_PACKAGES = ("nginx-light", "libnginx-mod-http-brotli-static", "wrk")
 
@@ -44,7 +44,6 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
-    parser.add_argument("--corpus-script", type=Path, default=CORPUS_SCRIPT)
     args = parser.parse_args()
     for tool in ("wrk", "nginx"):
         if not shutil.which(tool) and not Path(f"/usr/sbin/{tool}").exists():
@@ -52,19 +51,7 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="feedsvc-bench-"))
     content = work / "content"
-    subprocess.run(
-        [
-            sys.executable,
-            str(args.corpus_script),
-            str(content),
-            "--posts",
-            str(args.posts),
-            "--seed",
-            "1",
-        ],
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
+    generate(content, args.posts)
     env = {"FEEDSVC_ITEM_LIMIT": str(args.item_limit)}
     state = work / "state"
     results: dict[str, dict[str, tuple[float, float, int]]] = {}

@@ -15,7 +15,6 @@ from feedsvc.settings import EXAMPLE_CONTENT, Settings, load_settings
 
 TESTS = Path(__file__).parent
 REPO = TESTS.parent
-SHARED = REPO.parent / "shared"
 SAMPLE_NAME = "000_115a54e5f9c4b57d.txt"
 SAMPLE_POST = EXAMPLE_CONTENT / SAMPLE_NAME
 # A fixed "now" after every generated post except the future-dated ones (2029 and later).

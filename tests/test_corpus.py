@@ -7,9 +7,6 @@ date format), then compared with what feedparser reads from every document feeds
 from __future__ import annotations
 
 import datetime as dt
-import os
-import subprocess
-import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -18,25 +15,18 @@ import yaml
 
 from feedsvc.slugs import slugify
 
-from .conftest import SHARED, assert_valid_atom, parse_feed
+from .conftest import assert_valid_atom, parse_feed
+from .corpus import generate
 from .test_cli import run
 
 POSTS = 2000
 LIMIT = 20
-CORPUS_SCRIPT = Path(os.environ.get("FEEDSVC_CORPUS_SCRIPT", SHARED / "corpus" / "make_corpus.py"))
 CST = dt.timezone(dt.timedelta(hours=8))
 
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    assert CORPUS_SCRIPT.exists(), f"make_corpus.py not found at {CORPUS_SCRIPT}"
-    folder = tmp_path_factory.mktemp("corpus")
-    subprocess.run(
-        [sys.executable, str(CORPUS_SCRIPT), str(folder), "--posts", str(POSTS), "--seed", "7"],
-        check=True,
-        capture_output=True,
-    )
-    return folder
+    return generate(tmp_path_factory.mktemp("corpus"), POSTS, seed=7)
 
 
 def _expected(corpus: Path) -> dict[str, list[tuple[str, dt.datetime, str]]]:

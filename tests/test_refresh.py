@@ -22,21 +22,14 @@ from feedsvc.publish import MANIFEST, current_folder, read_manifest
 from feedsvc.refresh import Refresher
 from feedsvc.settings import Settings
 
-from .conftest import NOW, SHARED, MakeSettings, parse_feed, write_post
+from .conftest import NOW, MakeSettings, parse_feed, write_post
+from .corpus import generate
 from .servers import feedsvc_server
-
-CORPUS_SCRIPT = Path(os.environ.get("FEEDSVC_CORPUS_SCRIPT", SHARED / "corpus" / "make_corpus.py"))
 
 
 @pytest.fixture(scope="session")
 def corpus_300(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("corpus-300")
-    subprocess.run(
-        [sys.executable, str(CORPUS_SCRIPT), str(folder), "--posts", "300", "--seed", "3"],
-        check=True,
-        capture_output=True,
-    )
-    return folder
+    return generate(tmp_path_factory.mktemp("corpus-300"), 300, seed=3)
 
 
 @pytest.fixture
