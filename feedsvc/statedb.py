@@ -27,9 +27,16 @@ def connect(path: Path, *tables: str) -> sqlite3.Connection:
     return db
 
 
+_DAMAGE = frozenset({"SQLITE_NOTADB", "SQLITE_CORRUPT"})
+
+
 def set_aside(path: Path, reason: Exception) -> None:
     """Move a damaged database out of the way (kept as `<name>.damaged` to look at), so the next
-    save starts a new one instead of failing on every refresh."""
+    save starts a new one instead of failing on every refresh. An error that is not damage (a
+    full disk, a lock) leaves the file alone: it will read fine once the cause is gone."""
+    if isinstance(reason, sqlite3.Error) and getattr(reason, "sqlite_errorname", "") not in _DAMAGE:
+        logger.warning("cannot read %s now (%s): carrying on without it", path, reason)
+        return
     logger.error("%s is damaged (%s): set aside as %s.damaged", path, reason, path.name)
     for suffix in _COMPANIONS:
         with contextlib.suppress(FileNotFoundError):
