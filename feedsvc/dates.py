@@ -12,6 +12,15 @@ from dateutil import parser as dateutil_parser
 _DEFAULT_A = dt.datetime(2001, 1, 1)  # noqa: DTZ001 - a parse default, the zone comes from the text
 _DEFAULT_B = dt.datetime(2002, 2, 2)  # noqa: DTZ001 - as above
 _FILE_NAME_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-")
+# The forms Jekyll writes and nearly every post uses (`2022-05-30 11:16:46 +0800`, ISO 8601, a bare
+# date), read directly: dateutil's general parser, run twice, costs about 0.1 ms a date, a large
+# share of reading 100,000 posts. Anything else (or anything this rejects) goes to dateutil.
+_COMMON_FORM = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})"
+    r"(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?"
+    r" ?(?:(Z)|([+-])([01]\d|2[0-3]):?([0-5]\d))?)?",
+    re.ASCII,
+)
 
 
 def parse_date(value: object, zone: dt.tzinfo) -> dt.datetime:
@@ -30,6 +39,9 @@ def parse_date(value: object, zone: dt.tzinfo) -> dt.datetime:
     if not isinstance(value, str):
         raise ValueError(f"expected a date, got {type(value).__name__} {value!r}")
     text = value.strip()
+    common = _common_form(text, zone)
+    if common is not None:
+        return common
     try:
         first = dateutil_parser.parse(text, default=_DEFAULT_A)
         second = dateutil_parser.parse(text, default=_DEFAULT_B)
@@ -38,6 +50,35 @@ def parse_date(value: object, zone: dt.tzinfo) -> dt.datetime:
     if first.date() != second.date():
         raise ValueError(f"incomplete date {text!r}: it needs a year, a month and a day")
     return first if first.tzinfo else first.replace(tzinfo=zone)
+
+
+def _common_form(text: str, zone: dt.tzinfo) -> dt.datetime | None:
+    """The date in one of the common forms, as dateutil would read it; None for any other text,
+    and for impossible values (dateutil then words the error)."""
+    match = _COMMON_FORM.fullmatch(text)
+    if match is None:
+        return None
+    year, month, day, hour, minute, second, fraction, utc, sign, zone_h, zone_m = match.groups()
+    if utc:
+        tzinfo: dt.tzinfo = dt.UTC
+    elif sign:
+        offset = dt.timedelta(hours=int(zone_h), minutes=int(zone_m))
+        tzinfo = dt.timezone(-offset if sign == "-" else offset)
+    else:
+        tzinfo = zone
+    try:
+        return dt.datetime(
+            int(year),
+            int(month),
+            int(day),
+            int(hour or 0),
+            int(minute or 0),
+            int(second or 0),
+            int((fraction or "0").ljust(6, "0")),
+            tzinfo=tzinfo,
+        )
+    except ValueError:
+        return None
 
 
 def date_from_file_name(name: str, zone: dt.tzinfo) -> dt.datetime | None:
