@@ -72,7 +72,7 @@ def load_body(post: Post, settings: Settings) -> str:
 
 
 def _build(path: Path, meta: dict[str, Any], file: FileText, settings: Settings) -> Post:
-    source = PurePosixPath(*path.relative_to(settings.content_dir).parts).as_posix()
+    source = _source(path, settings.content_dir)
     zone = settings.zone
     title = _title(meta.get("title"))
     info = file.info
@@ -108,6 +108,14 @@ def _build(path: Path, meta: dict[str, Any], file: FileText, settings: Settings)
         size=info.st_size,
         inode=info.st_ino,
     )
+
+
+def _source(path: Path, root: Path) -> str:
+    """The path relative to the content directory, with `/` (string work: pathlib is slow here)."""
+    path_text, root_text = os.fspath(path), os.fspath(root)
+    if path_text.startswith(root_text + os.sep):
+        return path_text[len(root_text) + 1 :].replace(os.sep, "/")
+    return PurePosixPath(*path.relative_to(root).parts).as_posix()
 
 
 def _first(meta: dict[str, Any], *keys: str) -> Any:
