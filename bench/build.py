@@ -4,8 +4,16 @@
 For each size, generates a corpus with ../shared/corpus/make_corpus.py (--seed 1), converts it for
 Hugo with ../shared/peers/to_hugo.py (RSS only on Hugo's side, same item limit: feedsvc does more
 work, Atom and RSS plus compressed twins), then alternates cold builds of the two several times and
-prints the median wall time, the peak RSS of each build (from the child's rusage), the feed files
-written, and the ratio feedsvc/Hugo. The largest size runs feedsvc alone.
+prints the median wall time, the peak memory of each build, the feed files written, and the ratios
+feedsvc/Hugo of time and memory. The largest size runs feedsvc alone.
+
+Memory is the peak of the summed PSS of the build's whole process tree (the child and all its
+descendants), sampled from /proc every 20 ms: feedsvc forks worker processes, and the child's
+ru_maxrss from wait4 is the largest single process of its tree, not their sum. PSS, not RSS, because
+forked workers share copy-on-write pages with their parent: PSS charges a page shared by n
+processes 1/n to each, so the sum counts it once (RSS from statm stands in where smaps_rollup is
+unreadable). ru_maxrss stays as an extra column. Hugo is one multi-threaded process: its tree is
+itself, measured the same way.
 
     apt-get install -y hugo                       # Debian's Hugo 0.111
     python bench/build.py                         # 1,000 10,000 50,000 with Hugo, 100,000 alone
@@ -21,7 +29,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -32,6 +42,20 @@ from tests.corpus import generate  # noqa: E402 - after the path is set
 SHARED = REPO.parent / "shared"
 TO_HUGO = SHARED / "peers" / "to_hugo.py"
 LIMIT = 20
+INTERVAL = 0.02  # seconds between two samples of a build's process tree
+PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
+
+
+@dataclass(frozen=True)
+class Build:
+    """What one build cost."""
+
+    seconds: float  # wall time, from start to exit
+    tree_mb: float  # peak over the samples of the summed PSS of the child and its descendants
+    maxrss_mb: float  # ru_maxrss from wait4: the largest single process of the tree, not the sum
+
+
+Row = tuple[int, list[Build], list[Build], int, int]  # size, feedsvc's, Hugo's, feed files of each
 
 
 def main() -> None:
@@ -49,7 +73,7 @@ def main() -> None:
     if hugo is None:
         sys.exit("Hugo is missing: apt-get install -y hugo")
     work = args.work or Path(tempfile.mkdtemp(prefix="feedsvc-build-"))
-    rows = []
+    rows: list[Row] = []
     for size in [*args.sizes, *args.alone]:
         corpus = work / f"corpus-{size}"
         if not corpus.exists():
@@ -58,8 +82,8 @@ def main() -> None:
         site = work / f"hugo-{size}"
         if with_hugo and not site.exists():
             run([sys.executable, str(TO_HUGO), str(corpus), str(site), "--limit", str(LIMIT)])
-        ours: list[tuple[float, float]] = []
-        theirs: list[tuple[float, float]] = []
+        ours: list[Build] = []
+        theirs: list[Build] = []
         for _ in range(args.repeat):  # alternate, so both see the same machine state
             out = work / f"feedsvc-{size}"
             shutil.rmtree(out, ignore_errors=True)
@@ -80,41 +104,115 @@ def run(command: list[str]) -> None:
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
 
 
-def timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
-    """(wall seconds, peak RSS in MB) of one child process, from its own rusage (wait4)."""
+def timed(command: list[str], env: dict[str, str] | None = None) -> Build:
+    """Wall time and peak memory of one build: its process tree sampled, and its own rusage."""
     variables = {k: v for k, v in os.environ.items() if not k.startswith("FEEDSVC_")}
     variables.update(env or {})
     started = time.perf_counter()
     child = subprocess.Popen(command, env=variables, stdout=subprocess.DEVNULL)
-    _, status, usage = os.wait4(child.pid, 0)
-    seconds = time.perf_counter() - started
+    with TreeSampler(child.pid) as sampler:
+        _, status, usage = os.wait4(child.pid, 0)
+        seconds = time.perf_counter() - started
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode != 0:
         sys.exit(f"{command[0]} failed with {child.returncode}")
-    return seconds, usage.ru_maxrss / 1024
+    return Build(seconds, sampler.peak_kb / 1024, usage.ru_maxrss / 1024)
+
+
+class TreeSampler:
+    """Peak summed memory of a process tree, sampled every INTERVAL in a background thread.
+
+    A thread, so that the main thread can block in wait4 meanwhile for the child's rusage.
+    """
+
+    def __init__(self, root: int) -> None:
+        self.root = root
+        self.peak_kb = 0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> TreeSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        while True:
+            self.peak_kb = max(self.peak_kb, sum(memory_kb(pid) for pid in tree(self.root)))
+            if self._done.wait(INTERVAL):
+                return
+
+
+def tree(root: int) -> list[int]:
+    """The root and its descendants now alive, found from the parent pid in each /proc/<pid>/stat.
+
+    A scan rather than /proc/<pid>/task/*/children, which exists only in kernels built with
+    CONFIG_PROC_CHILDREN (not the benchmark machine's).
+    """
+    children: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(entry.path, "stat").read_bytes()
+        except OSError:  # it exited since the listing
+            continue
+        # The name in parentheses may hold spaces and parentheses: the fields after the last ")"
+        # are state, then parent pid.
+        parent = int(stat[stat.rindex(b")") + 1 :].split()[1])
+        children.setdefault(parent, []).append(int(entry.name))
+    found = [root]
+    for pid in found:  # grows as it goes: breadth first
+        found.extend(children.get(pid, []))
+    return found
+
+
+def memory_kb(pid: int) -> int:
+    """One process's PSS in kB; its RSS where smaps_rollup is unreadable; 0 once it has gone.
+
+    PSS charges a page shared by n processes 1/n to each, so a sum over forked workers counts
+    their shared copy-on-write pages once, where a sum of RSS would count them once per worker.
+    """
+    try:
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        rollup = ""
+    for line in rollup.splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1])
+    try:
+        return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE_KB
+    except (OSError, IndexError):  # gone, or a zombie's empty file
+        return 0
 
 
 def count(folder: Path, suffixes: tuple[str, ...]) -> int:
     return sum(1 for p in folder.rglob("*") if p.is_file() and p.name.endswith(suffixes))
 
 
-def report(
-    rows: list[tuple[int, list[tuple[float, float]], list[tuple[float, float]], int, int]],
-) -> None:
+def report(rows: list[Row]) -> None:
+    """One line per size: median wall time; peak tree memory (the headline) and ru_maxrss, in MB."""
     print(f"\n{'posts':>8} {'feedsvc s':>10} {'Hugo s':>8} {'ratio':>6} {'feedsvc MB':>11} "
-          f"{'Hugo MB':>8} {'feedsvc feeds':>14} {'Hugo feeds':>11}")  # fmt: skip
+          f"{'Hugo MB':>8} {'MB ratio':>9} {'feedsvc maxrss':>15} {'Hugo maxrss':>12} "
+          f"{'feedsvc feeds':>14} {'Hugo feeds':>11}")  # fmt: skip
     for size, ours, theirs, feeds_ours, feeds_theirs in rows:
-        ours_s = statistics.median(s for s, _ in ours)
-        ours_mb = max(mb for _, mb in ours)
+        ours_s = statistics.median(b.seconds for b in ours)
+        ours_mb = max(b.tree_mb for b in ours)
+        ours_rss = max(b.maxrss_mb for b in ours)
         if theirs:
-            theirs_s = statistics.median(s for s, _ in theirs)
-            theirs_mb = max(mb for _, mb in theirs)
-            ratio = ours_s / theirs_s
+            theirs_s = statistics.median(b.seconds for b in theirs)
+            theirs_mb = max(b.tree_mb for b in theirs)
+            theirs_rss = max(b.maxrss_mb for b in theirs)
+            ratio, mb_ratio = ours_s / theirs_s, ours_mb / theirs_mb
             print(f"{size:>8,} {ours_s:>10.2f} {theirs_s:>8.2f} {ratio:>6.2f} {ours_mb:>11.0f} "
-                  f"{theirs_mb:>8.0f} {feeds_ours:>14,} {feeds_theirs:>11,}")  # fmt: skip
+                  f"{theirs_mb:>8.0f} {mb_ratio:>9.2f} {ours_rss:>15.0f} {theirs_rss:>12.0f} "
+                  f"{feeds_ours:>14,} {feeds_theirs:>11,}")  # fmt: skip
         else:
             print(f"{size:>8,} {ours_s:>10.2f} {'-':>8} {'-':>6} {ours_mb:>11.0f} {'-':>8} "
-                  f"{feeds_ours:>14,} {'-':>11}")  # fmt: skip
+                  f"{'-':>9} {ours_rss:>15.0f} {'-':>12} {feeds_ours:>14,} {'-':>11}")  # fmt: skip
     sys.stdout.flush()
 
 
