@@ -39,3 +39,8 @@ class PostError(FeedsvcError, ValueError):
         super().__init__(f"{path}: {reason}")
         self.path = path  # the file as found under the content directory
         self.reason = reason  # why it was skipped, in words a writer understands
+
+    def __reduce__(self) -> tuple[type[PostError], tuple[Path, str]]:
+        """Pickle with both arguments: the catalog saves errors, and worker processes return them
+        (the default would call PostError(message) and fail on loading)."""
+        return (PostError, (self.path, self.reason))

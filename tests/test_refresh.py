@@ -127,6 +127,16 @@ def test_restart_serves_at_once_and_rereads_nothing(site: Settings) -> None:
     assert current_folder(site.state_dir) == generation
 
 
+def test_restart_with_a_bad_file_rereads_nothing(site: Settings) -> None:
+    """The saved catalog holds the bad file's error; it must load again (it used not to)."""
+    (site.content_dir / "broken.md").write_text("---\ntitle: [unclosed\n---\n", "utf-8")
+    first = Refresher(site).refresh(NOW)
+    assert first is not None and [e.path.name for e in first.bad] == ["broken.md"]
+    report = Refresher(site).refresh(later(60))
+    assert report is not None and report.read == 0
+    assert [e.path.name for e in report.bad] == ["broken.md"]
+
+
 def test_deleted_posts_drop_out(site: Settings) -> None:
     refresher = Refresher(site)
     refresher.refresh(NOW)
