@@ -10,24 +10,29 @@ restarted service re-reads nothing that did not change.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import pickle
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from feedsvc import __version__
 from feedsvc.errors import ContentUnavailableError, PostError, RefreshCancelledError
-from feedsvc.posts import Post, read_post_and_body
+from feedsvc.posts import Post, read_post
 from feedsvc.scan import Stamp, is_candidate, scan, stat_stamp
 from feedsvc.settings import Settings
 from feedsvc.statedb import connect, set_aside
+from feedsvc.workers import batched, run_batches, worker_count
 
 logger = logging.getLogger(__name__)
 
 CATALOG_FILE = "catalog.sqlite"
+PARALLEL_READS = 1000  # fewer changed files are read in this process: forking costs more
+READ_BATCH = 250  # files per task handed to a worker
 _FORMAT = 2  # bump when Post or Reading change shape: an old file is then simply ignored
 
 
@@ -46,7 +51,6 @@ class CatalogUpdate:
 
     catalog: Catalog
     read: int  # files read this time
-    bodies: dict[str, str] = field(default_factory=dict)  # source -> body, of the files read
     changed: list[str] = field(default_factory=list)  # sources read this time
     removed: list[str] = field(default_factory=list)  # sources gone since the last update
 
@@ -108,14 +112,14 @@ class Catalog:
         for source in update.removed:
             catalog.post_count -= readings.pop(source).post is not None
             failing.pop(source, None)
-        for number, source in enumerate(changed):
+        reading_all = _read_all(root, changed, stamps, readings, settings)
+        for number, (source, reading) in enumerate(reading_all):
             if number % 256 == 0:
                 if cancel is not None and cancel.is_set():
                     raise RefreshCancelledError("stopped while reading posts")
                 if progress is not None:
                     progress("reading posts", number, len(changed))
             old = readings.get(source)
-            reading = self._read(root / source, source, stamps[source], old, update, settings)
             readings[source] = reading
             _note_failure(failing, source, reading)
             catalog.post_count += (reading.post is not None) - (
@@ -159,7 +163,7 @@ class Catalog:
                 continue
             update.read += 1
             update.changed.append(source)
-            reading = self._read(root / source, source, stamp, old, update, settings)
+            reading = _read(root / source, stamp, old, settings)
             readings[source] = reading
             catalog.stamps[source] = stamp
             _note_failure(failing, source, reading)
@@ -168,24 +172,35 @@ class Catalog:
             )
         return update
 
-    @staticmethod
-    def _read(
-        path: Path,
-        source: str,
-        stamp: Stamp | None,
-        old: Reading | None,
-        update: CatalogUpdate,
-        settings: Settings,
-    ) -> Reading:
-        try:
-            post, body = read_post_and_body(path, settings)
-        except PostError as exc:
-            logger.warning("skipped %s", exc)
-            kept = old.post if old is not None else None
-            return Reading(stamp, kept, exc)
-        logger.debug("read %s", path)
-        update.bodies[source] = body
-        return Reading(stamp, post, None)
+
+def _read(path: Path, stamp: Stamp | None, old: Reading | None, settings: Settings) -> Reading:
+    """One file's new reading; a file that turned bad keeps its last good post."""
+    try:
+        post = read_post(path, settings)
+    except PostError as exc:
+        logger.warning("skipped %s", exc)
+        return Reading(stamp, old.post if old is not None else None, exc)
+    logger.debug("read %s", path)
+    return Reading(stamp, post, None)
+
+
+def _read_all(
+    root: Path,
+    sources: list[str],
+    stamps: dict[str, Stamp | None],
+    readings: dict[str, Reading],
+    settings: Settings,
+) -> Iterator[tuple[str, Reading]]:
+    """(source, new reading) for each source, in order: in worker processes when there are
+    many (a cold start reads every file, and parsing YAML holds the GIL)."""
+
+    def read(batch: Sequence[str]) -> list[Reading]:
+        return [_read(root / s, stamps[s], readings.get(s), settings) for s in batch]
+
+    workers = worker_count(settings.workers) if len(sources) >= PARALLEL_READS else 1
+    batches = batched(sources, READ_BATCH)
+    for batch, results in zip(batches, run_batches(read, batches, workers), strict=True):
+        yield from zip(batch, results, strict=True)
 
 
 def _note_failure(failing: dict[str, PostError], source: str, reading: Reading) -> None:
@@ -196,9 +211,25 @@ def _note_failure(failing: dict[str, PostError], source: str, reading: Reading) 
         failing[source] = reading.error
 
 
+# Settings that change how feedsvc runs, never what it reads or publishes: changing one must not
+# make a restarted service read and render everything again.
+_HOW_IT_RUNS: dict[str, Any] = {
+    "workers": 0,
+    "server": "",
+    "host": "",
+    "port": 0,
+    "web_workers": 0,
+    "web_threads": 0,
+    "refresh_interval": 0.0,
+    "watch": False,
+    "max_removed_share": 0.0,
+}
+
+
 def fingerprint(settings: Settings) -> str:
-    """What readings depend on besides the files: feedsvc's version and every setting."""
-    return f"{_FORMAT}:{__version__}:{settings!r}"
+    """What readings and documents depend on besides the files: feedsvc's version and every
+    setting except those in _HOW_IT_RUNS."""
+    return f"{_FORMAT}:{__version__}:{dataclasses.replace(settings, **_HOW_IT_RUNS)!r}"
 
 
 def load_catalog(state_dir: Path, settings: Settings) -> Catalog:

@@ -71,6 +71,18 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
     return raw, body.strip()
 
 
+def body_only(text: str) -> str:
+    """The body of a post whose front matter was read before: the YAML is not parsed again.
+    Raises FrontMatterError if the text no longer has front matter."""
+    text = text.strip()
+    if not _HANDLER.detect(text):
+        raise FrontMatterError("no YAML front matter: a post starts with a line '---'")
+    try:
+        return _HANDLER.split(text)[1].strip()
+    except ValueError:
+        raise FrontMatterError("front matter is not closed: no second '---' line") from None
+
+
 def _check_nesting(fm: str) -> None:
     """Refuse deeply nested YAML by reading its events, which libyaml produces without recursion."""
     if fm.count("[") + fm.count("{") <= MAX_NESTING and len(fm) <= 65_536:

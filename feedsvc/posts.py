@@ -12,7 +12,7 @@ from feedsvc import permalinks
 from feedsvc.dates import date_from_file_name, parse_date
 from feedsvc.errors import PostError
 from feedsvc.files import FileText, UnreadableFile, read_text
-from feedsvc.matter import FrontMatterError, split_front_matter
+from feedsvc.matter import FrontMatterError, body_only, split_front_matter
 from feedsvc.settings import Settings
 from feedsvc.text import squash_spaces, xml_safe
 
@@ -66,9 +66,18 @@ def read_post_and_body(path: Path, settings: Settings) -> tuple[Post, str]:
 
 
 def load_body(post: Post, settings: Settings) -> str:
-    """Read a known post's body again, for rendering it. If the file changed since the post was
-    read, its new body is returned: the next refresh sees the change and re-reads it whole."""
-    return read_post_and_body(settings.content_dir / post.source, settings)[1]
+    """Read a known post's body again, for rendering it (bodies are not kept between reading
+    and rendering: most posts are in no feed). While the file is as it was read (same digest),
+    only the body is split off; if it changed since, it is read whole and its new body returned:
+    the next refresh sees the change and re-reads it. Raises PostError if it cannot be read."""
+    path = settings.content_dir / post.source
+    try:
+        file = read_text(path, settings.content_dir, settings.max_post_bytes)
+        if file.digest == post.digest:
+            return xml_safe(body_only(file.text))
+    except (UnreadableFile, FrontMatterError):
+        pass  # read whole below, which says why
+    return read_post_and_body(path, settings)[1]
 
 
 def _build(path: Path, meta: dict[str, Any], file: FileText, settings: Settings) -> Post:

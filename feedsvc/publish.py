@@ -162,6 +162,18 @@ class InPlaceWriter:
                 _write_document, self.folder, path, data, info
             )
 
+    def write_now(self, path: str, data: bytes) -> tuple[DocumentInfo, bool]:
+        """Like put, but at once and without touching the writer's own state, so a worker
+        process can call it; the parent then calls `record` with what it returns."""
+        info, changed = _info_for(path, data, self.previous, self._now)
+        if changed or not _present(self.folder, path, info):
+            return _write_document(self.folder, path, data, info), True
+        return info, False
+
+    def record(self, path: str, info: DocumentInfo, written: bool) -> None:
+        """Record a document another process published with `write_now`."""
+        _record(self._infos, self._writes, path, info, written)
+
     def keep(self, path: str) -> None:
         """Keep a document as the previous publish left it."""
         self._infos[path] = self.previous[path]
@@ -237,6 +249,18 @@ class GenerationWriter:
             self._writes[path] = self._background.submit(
                 _write_document, self.folder, path, data, info
             )
+
+    def write_now(self, path: str, data: bytes) -> tuple[DocumentInfo, bool]:
+        """Like put, but at once and without touching the writer's own state, so a worker
+        process can call it; the parent then calls `record` with what it returns."""
+        info, changed = _info_for(path, data, self.previous, self._now)
+        if changed or self.current is None:
+            return _write_document(self.folder, path, data, info), True
+        return info, False
+
+    def record(self, path: str, info: DocumentInfo, written: bool) -> None:
+        """Record a document another process published with `write_now`."""
+        _record(self._infos, self._writes, path, info, written)
 
     def keep(self, path: str) -> None:
         """Carry a document of the previous generation over unchanged (it is linked already)."""
@@ -340,6 +364,21 @@ def atomic_write(path: Path, data: bytes, mtime: int | None = None) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
+
+
+def _record(
+    infos: dict[str, DocumentInfo],
+    writes: dict[str, Future[DocumentInfo]],
+    path: str,
+    info: DocumentInfo,
+    written: bool,
+) -> None:
+    """Note a document published elsewhere, as put would have (a finished write, if written)."""
+    infos[path] = info
+    if written:
+        done: Future[DocumentInfo] = Future()
+        done.set_result(info)
+        writes[path] = done
 
 
 def _write_document(folder: Path, path: str, data: bytes, info: DocumentInfo) -> DocumentInfo:

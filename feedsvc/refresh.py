@@ -19,7 +19,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ from typing import Any
 from feedsvc.body import Body, render_body
 from feedsvc.catalog import Catalog, CatalogUpdate, fingerprint, load_catalog, save_catalog
 from feedsvc.errors import PostError, RefreshCancelledError, RefreshError, TooManyRemovedError
-from feedsvc.feeds import render_feed
+from feedsvc.feeds import FeedAssembler, render_feed
 from feedsvc.index import SITE_FEED, FeedKey, Index, build_index, is_visible
 from feedsvc.layout import INDEX_PATH, OPML_PATH, STATUS_PATH, FeedFormat, feed_path
 from feedsvc.ledger import IdLedger, load_ledger, save_ledger
@@ -43,6 +43,7 @@ from feedsvc.publish import (
     atomic_write,
 )
 from feedsvc.settings import Settings
+from feedsvc.workers import batched, run_batches, worker_count
 
 logger = logging.getLogger(__name__)
 
@@ -88,12 +89,22 @@ def read_posts(settings: Settings, progress: Progress = _no_progress) -> ReadRes
 
 
 def render_documents(index: Index, settings: Settings) -> dict[str, bytes]:
-    """Every document of the URL layout, rendered from scratch (for tests and comparisons)."""
-    documents: dict[str, bytes] = {}
-    renderer = _Renderer(settings, {}, {})
-    for path, data in renderer.documents(index, previous={}, signatures={}):
-        if data is not None:
-            documents[path] = data
+    """Every document of the URL layout, each built whole by feedgen, with no caches and no
+    workers: the plain path that `build` and the service must equal byte for byte (tests)."""
+    bodies: dict[Post, Body] = {}
+
+    def body_of(post: Post) -> Body:
+        if post not in bodies:
+            bodies[post] = _body(post, settings)[0]
+        return bodies[post]
+
+    documents = {
+        feed_path(key, fmt): render_feed(key, posts, fmt, settings, body_of)
+        for key, posts in index.feeds.items()
+        for fmt in FeedFormat
+    }
+    documents[OPML_PATH] = render_opml(index, settings)
+    documents[INDEX_PATH] = render_index_page(index, settings)
     return documents
 
 
@@ -106,7 +117,7 @@ def build(
     ledger = load_ledger(out_dir / f".feedsvc-{LEDGER_FILE}")
     index, bad = _index(update, ledger, settings, now)
     writer = InPlaceWriter(out_dir, int(now.timestamp()))
-    renderer = _Renderer(settings, update.bodies, {})
+    renderer = _Renderer(settings, {})
     rendered = renderer.publish(index, writer, {}, {}, progress=progress)
     published = writer.commit()
     save_ledger(out_dir / f".feedsvc-{LEDGER_FILE}", ledger)
@@ -123,8 +134,8 @@ class Refresher:
         self.catalog = load_catalog(self.state_dir, settings)
         self.ledger = load_ledger(self.state_dir / LEDGER_FILE)
         self.signatures = _load_signatures(self.state_dir / SIGNATURES_FILE)
-        self.bodies: dict[tuple[str, str], Body] = {}  # (source, digest) -> rendered body
-        self.bodies_kept = 0  # cache size after the last trim
+        self.entries: dict[Post, Entries] = {}  # each post's rendered entry, per format
+        self.entries_kept = 0  # cache size after the last trim
         self.next_due: dt.datetime | None = None  # earliest future post: when feeds change anyway
         self.refreshed_once = False
         self.live: LiveIndex | None = None  # built from the catalog on the first refresh
@@ -191,7 +202,7 @@ class Refresher:
         writer = GenerationWriter(self.state_dir, int(now.timestamp()), self.manifest)
         try:
             signatures: dict[str, str] = {}
-            renderer = _Renderer(self.settings, update.bodies, self.bodies)
+            renderer = _Renderer(self.settings, self.entries)
             rendered = renderer.publish(
                 index, writer, self.signatures, signatures, cancel=cancel, changed=changed_feeds
             )
@@ -205,10 +216,10 @@ class Refresher:
         self.catalog = update.catalog
         self.signatures = signatures
         self.manifest = writer.committed or self.manifest
-        self.bodies = renderer.cache
-        if len(self.bodies) > self.bodies_kept * 5 // 4 + 64:  # trim now and then, not every time
-            self.bodies = renderer.bodies_in(index)
-            self.bodies_kept = len(self.bodies)
+        self.entries = renderer.cache
+        if len(self.entries) > self.entries_kept * 5 // 4 + 64:  # trim now and then, not always
+            self.entries = renderer.entries_in(index)
+            self.entries_kept = len(self.entries)
         # The catalog and index hold a few million long-lived objects: freezing them keeps the
         # cyclic garbage collector from walking them all again during every later refresh.
         gc.freeze()
@@ -299,29 +310,28 @@ class Refresher:
             atomic_write(self.state_dir / STATUS_PATH, data)
 
 
+# Fewer entries or documents than this are rendered in this process: forking costs more.
+PARALLEL_ENTRIES = 300
+PARALLEL_DOCUMENTS = 200
+ENTRY_BATCH = 50  # posts per task handed to a worker
+DOCUMENT_BATCH = 16  # feeds per task (both formats)
+
+Entries = tuple[
+    bytes, ...
+]  # one post's entry as each format's documents hold it (FeedFormat order)
+
+
 class _Renderer:
-    """Renders the documents whose inputs changed; a post's body is rendered once per content."""
+    """Renders the documents whose inputs changed: each post's entry once per format (kept across
+    refreshes), then each document around its entries, on every core when there are many."""
 
-    def __init__(
-        self,
-        settings: Settings,
-        fresh_bodies: dict[str, str],
-        cache: dict[tuple[str, str], Body],
-    ) -> None:
+    def __init__(self, settings: Settings, cache: Mapping[Post, Entries]) -> None:
         self.settings = settings
-        self.fresh_bodies = fresh_bodies  # source -> body text of files read this time
+        self.workers = worker_count(settings.workers)
+        self.assembler = FeedAssembler(settings)
         self.cache = dict(cache)
+        self._incomplete: dict[Post, Entries] = {}  # rendered without a body: not kept
         self.base = hashlib.sha1(fingerprint(settings).encode(), usedforsecurity=False)
-
-    def body_of(self, post: Post) -> Body:
-        key = (post.source, post.digest)
-        body = self.cache.get(key)
-        if body is None:
-            text = self.fresh_bodies.get(post.source)
-            if text is None:
-                text = load_body(post, self.settings)
-            body = self.cache[key] = render_body(post, text, self.settings.excerpt_length)
-        return body
 
     def signature(self, key: FeedKey, posts: list[Post]) -> str:
         """Everything a feed's bytes depend on: settings, version, name, and its entries."""
@@ -330,43 +340,6 @@ class _Renderer:
         for post in posts:
             digest.update(f"{post.source}\0{post.digest}\0{post.id}\0".encode())
         return digest.hexdigest()
-
-    def documents(
-        self,
-        index: Index,
-        previous: Mapping[str, str],
-        signatures: dict[str, str],
-        cancel: threading.Event | None = None,
-        progress: Progress = _no_progress,
-        changed: set[FeedKey] | None = None,
-    ) -> Iterator[tuple[str, bytes | None]]:
-        """(path, bytes) for each document, or (path, None) when the bytes published under the
-        same signature (in `previous`) still hold. Fills `signatures` as it goes. Feeds not in
-        `changed` (when given) keep their previous signature without hashing their entries."""
-        for number, (key, posts) in enumerate(index.feeds.items(), 1):
-            if cancel is not None and cancel.is_set():
-                raise RefreshCancelledError("stopped while rendering feeds")
-            known = previous.get(feed_path(key, FeedFormat.ATOM))
-            if changed is not None and key not in changed and known is not None:
-                signature = known
-            else:
-                signature = self.signature(key, posts)
-            for fmt in FeedFormat:
-                path = feed_path(key, fmt)
-                signatures[path] = signature
-                if previous.get(path) == signature:
-                    yield path, None
-                else:
-                    yield path, render_feed(key, posts, fmt, self.settings, self.body_of)
-            progress("rendering feeds", number, len(index.feeds))
-        feeds = self.base.copy()  # the OPML list changes only when the set of feeds does
-        feeds.update("\0".join(f"{key.kind}/{key.name}" for key in index.feeds).encode())
-        signatures[OPML_PATH] = feeds.hexdigest()
-        if previous.get(OPML_PATH) == signatures[OPML_PATH]:
-            yield OPML_PATH, None
-        else:
-            yield OPML_PATH, render_opml(index, self.settings)
-        yield INDEX_PATH, render_index_page(index, self.settings)
 
     def publish(
         self,
@@ -378,22 +351,135 @@ class _Renderer:
         progress: Progress = _no_progress,
         changed: set[FeedKey] | None = None,
     ) -> int:
-        """Hand every document to the writer; returns how many were rendered. A signature only
-        counts for documents the writer still has (a lost file is rendered again)."""
+        """Hand every document to the writer, rendering those whose signature changed; returns
+        how many were rendered. A signature only counts for documents the writer still has (a
+        lost file is rendered again). Fills `signatures`. Feeds not in `changed` (when given)
+        keep their previous signature without hashing their entries."""
         usable = {path: sig for path, sig in previous.items() if path in writer.previous}
-        rendered = 0
-        for path, data in self.documents(index, usable, signatures, cancel, progress, changed):
-            if data is None:
-                writer.keep(path)
+        stale: list[tuple[FeedKey, list[Post], FeedFormat]] = []
+        for key, posts in index.feeds.items():
+            known = usable.get(feed_path(key, FeedFormat.ATOM))
+            if changed is not None and key not in changed and known is not None:
+                signature = known
             else:
-                writer.put(path, data)
-                rendered += 1
+                signature = self.signature(key, posts)
+            for fmt in FeedFormat:
+                path = feed_path(key, fmt)
+                signatures[path] = signature
+                if usable.get(path) == signature:
+                    writer.keep(path)
+                else:
+                    stale.append((key, posts, fmt))
+        self._render_entries(stale, cancel, progress)
+        self._render_documents(stale, writer, cancel, progress)
+        feeds = self.base.copy()  # the OPML list changes only when the set of feeds does
+        feeds.update("\0".join(f"{key.kind}/{key.name}" for key in index.feeds).encode())
+        signatures[OPML_PATH] = feeds.hexdigest()
+        rendered = len(stale) + 1
+        if usable.get(OPML_PATH) == signatures[OPML_PATH]:
+            writer.keep(OPML_PATH)
+        else:
+            writer.put(OPML_PATH, render_opml(index, self.settings))
+            rendered += 1
+        writer.put(INDEX_PATH, render_index_page(index, self.settings))
         return rendered
 
-    def bodies_in(self, index: Index) -> dict[tuple[str, str], Body]:
+    def _render_entries(
+        self,
+        stale: list[tuple[FeedKey, list[Post], FeedFormat]],
+        cancel: threading.Event | None,
+        progress: Progress,
+    ) -> None:
+        """Render the entries of the stale documents that are not in the cache yet."""
+        needed = list(
+            dict.fromkeys(p for _, posts, _ in stale for p in posts if p not in self.cache)
+        )
+        settings, assembler = self.settings, self.assembler
+
+        def render(batch: Sequence[Post]) -> list[tuple[Entries, bool]]:
+            rendered = []
+            for post in batch:
+                body, complete = _body(post, settings)
+                rendered.append((assembler.entries(post, body), complete))
+            return rendered
+
+        batches = batched(needed, ENTRY_BATCH)
+        workers = self.workers if len(needed) >= PARALLEL_ENTRIES else 1
+        done = 0
+        for batch, results in zip(batches, run_batches(render, batches, workers), strict=True):
+            _check(cancel, "stopped while rendering entries")
+            for post, (entries, complete) in zip(batch, results, strict=True):
+                if complete:
+                    self.cache[post] = entries
+                else:
+                    self._incomplete[post] = entries
+            done += len(batch)
+            progress("rendering entries", done, len(needed))
+
+    def _render_documents(
+        self,
+        stale: list[tuple[FeedKey, list[Post], FeedFormat]],
+        writer: InPlaceWriter | GenerationWriter,
+        cancel: threading.Event | None,
+        progress: Progress,
+    ) -> None:
+        """Assemble each stale document and hand it to the writer. In workers, each worker also
+        hashes, compresses and writes what it assembled, and the writer records the result."""
+        batches = batched(stale, DOCUMENT_BATCH)
+        if len(stale) < PARALLEL_DOCUMENTS or self.workers <= 1:
+            for number, batch in enumerate(batches):
+                _check(cancel, "stopped while rendering feeds")
+                for path, data in self._documents(batch):
+                    writer.put(path, data)
+                progress("rendering feeds", number * DOCUMENT_BATCH + len(batch), len(stale))
+            return
+        write_now = writer.write_now
+
+        def render_and_write(batch: Sequence[tuple[FeedKey, list[Post], FeedFormat]]) -> list[Any]:
+            return [(path, write_now(path, data)) for path, data in self._documents(batch)]
+
+        for number, results in enumerate(run_batches(render_and_write, batches, self.workers)):
+            _check(cancel, "stopped while rendering feeds")
+            for path, (info, written) in results:
+                writer.record(path, info, written)
+            progress("rendering feeds", number * DOCUMENT_BATCH + len(results), len(stale))
+
+    def _documents(
+        self, batch: Sequence[tuple[FeedKey, list[Post], FeedFormat]]
+    ) -> Iterator[tuple[str, bytes]]:
+        for key, posts, fmt in batch:
+            position = FORMAT_ORDER[fmt]
+            entries = [self._entries_of(post)[position] for post in posts]
+            yield feed_path(key, fmt), self.assembler.document(key, posts, fmt, entries)
+
+    def _entries_of(self, post: Post) -> Entries:
+        entries = self.cache.get(post)
+        return entries if entries is not None else self._incomplete[post]
+
+    def entries_in(self, index: Index) -> dict[Post, Entries]:
         """The cache, trimmed to the posts now in feeds."""
-        wanted = {(p.source, p.digest) for posts in index.feeds.values() for p in posts}
-        return {key: body for key, body in self.cache.items() if key in wanted}
+        wanted = {post for posts in index.feeds.values() for post in posts}
+        return {post: entries for post, entries in self.cache.items() if post in wanted}
+
+
+FORMAT_ORDER = {fmt: position for position, fmt in enumerate(FeedFormat)}
+
+
+def _body(post: Post, settings: Settings) -> tuple[Body, bool]:
+    """The post's rendered body, and whether it is complete. A file that cannot be read again
+    since it was read (deleted, turned bad) gives its entry without content for now: the next
+    refresh sees the change; one bad file never stops the others."""
+    try:
+        text = load_body(post, settings)
+    except PostError as exc:
+        logger.warning("published without its body for now: %s", exc)
+        return render_body(post, "", settings.excerpt_length), False
+    return render_body(post, text, settings.excerpt_length), True
+
+
+def _check(cancel: threading.Event | None, message: str) -> None:
+    if cancel is not None and cancel.is_set():
+        raise RefreshCancelledError(message)
 
 
 def _index(

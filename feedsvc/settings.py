@@ -87,6 +87,10 @@ class Settings:
     watch: bool = _setting(
         False, "Also refresh within a second of any change in the content directory (watchdog)."
     )
+    workers: int = _setting(
+        0,
+        "Processes reading and rendering a cold start or large change: 0 is one per core, 1 none.",
+    )
     max_removed_share: float = _setting(
         0.5, "Largest share of posts one refresh may remove; more publishes nothing (unmount?)."
     )
@@ -312,6 +316,7 @@ _CHECKS: dict[str, Callable[[Any], str | None]] = {
     "max_terms_per_post": _at_least(1),
     "cache_max_age": _at_least(0),
     "refresh_interval": lambda n: None if n > 0 else f"must be more than 0, got {n}",
+    "workers": _at_least(0),
     "max_removed_share": lambda n: None if 0 <= n <= 1 else f"must be from 0 to 1, got {n}",
     "stale_while_revalidate": _at_least(0),
     "stale_if_error": _at_least(0),

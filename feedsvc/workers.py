@@ -1,0 +1,72 @@
+"""Run one job over many batches on every core: in forked worker processes, or here for one.
+
+Reading posts, rendering entries and rendering documents are pure Python and hold the GIL, so
+threads cannot share them out; processes can. Workers are forked, so a job is a plain closure over
+whatever the parent holds (the index, the rendered entries): nothing is pickled on the way in, only
+each batch and its results travel. The parent's objects are frozen out of the garbage collector
+before forking, so a worker does not copy the pages it only reads.
+
+Results come back in batch order, so the output never depends on the number of workers.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+import signal
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
+
+Batch = TypeVar("Batch")
+Result = TypeVar("Result")
+
+# The job the forked workers run: set just before the pool forks, so they inherit it.
+_inherited_job: Callable[[Any], Any] | None = None
+
+
+def worker_count(setting: int) -> int:
+    """The `workers` setting made concrete: 0 means one per core."""
+    return setting if setting > 0 else max(os.cpu_count() or 1, 1)
+
+
+def run_batches(
+    job: Callable[[Batch], Result], batches: Sequence[Batch], workers: int
+) -> Iterator[Result]:
+    """job(batch) for each batch, in order. With more than one worker and more than one batch,
+    in that many forked processes; otherwise in this process (no fork, the same results).
+
+    Stopping the iteration early (an exception, a cancelled refresh) terminates the workers.
+    """
+    if workers <= 1 or len(batches) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        yield from map(job, batches)
+        return
+    global _inherited_job  # handed to the children through fork, on purpose
+    _inherited_job = job
+    # The children inherit the heap: frozen, their collector never walks (and copies) all of it.
+    # Left frozen: the service freezes its long-lived state after each refresh anyway.
+    gc.freeze()
+    try:
+        context = multiprocessing.get_context("fork")
+        with context.Pool(min(workers, len(batches)), initializer=_worker_signals) as pool:
+            yield from pool.imap(_run_inherited, batches)
+    finally:
+        _inherited_job = None
+
+
+def _worker_signals() -> None:
+    """A worker leaves stopping to the parent: SIGTERM (which the pool sends to end it) kills it
+    even where the parent handles SIGTERM to stop gracefully, and Ctrl-C reaches only the parent."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _run_inherited(batch: Any) -> Any:
+    if _inherited_job is None:
+        raise RuntimeError("run only in a worker forked by run_batches")
+    return _inherited_job(batch)
+
+
+def batched(items: Sequence[Batch], size: int) -> list[Sequence[Batch]]:
+    """Consecutive slices of at most `size` items."""
+    return [items[start : start + size] for start in range(0, len(items), size)]
