@@ -12,11 +12,14 @@ Results come back in batch order, so the output never depends on the number of w
 from __future__ import annotations
 
 import gc
+import logging
 import multiprocessing
 import os
 import signal
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
+
+logger = logging.getLogger(__name__)
 
 Batch = TypeVar("Batch")
 Result = TypeVar("Result")
@@ -43,12 +46,14 @@ def run_batches(
         return
     global _inherited_job  # handed to the children through fork, on purpose
     _inherited_job = job
+    processes = min(workers, len(batches))
+    logger.debug("%d batches of %s in %d worker processes", len(batches), job.__name__, processes)
     # The children inherit the heap: frozen, their collector never walks (and copies) all of it.
     # Left frozen: the service freezes its long-lived state after each refresh anyway.
     gc.freeze()
     try:
         context = multiprocessing.get_context("fork")
-        with context.Pool(min(workers, len(batches)), initializer=_worker_signals) as pool:
+        with context.Pool(processes, initializer=_worker_signals) as pool:
             yield from pool.imap(_run_inherited, batches)
     finally:
         _inherited_job = None

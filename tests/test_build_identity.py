@@ -1,0 +1,92 @@
+"""The fast paths publish exactly what the plain path does: every file, byte for byte, whatever the
+number of worker processes, for `feedsvc build` and for the service's cold start alike."""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import shutil
+from pathlib import Path
+
+import brotli
+import pytest
+
+from feedsvc.index import build_index
+from feedsvc.publish import MANIFEST, current_folder
+from feedsvc.refresh import Refresher, build, read_posts, render_documents
+from feedsvc.settings import EXAMPLE_CONTENT, Settings
+
+from .conftest import NOW, SAMPLE_NAME, MakeSettings, write_post
+from .corpus import generate
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """1,500 generated posts (enough for every stage to use workers), the real sample, a post
+    whose file goes bad, and a post with no date at all."""
+    folder = generate(tmp_path_factory.mktemp("corpus-1500"), 1500, seed=7)
+    shutil.copy(EXAMPLE_CONTENT / SAMPLE_NAME, folder / SAMPLE_NAME)
+    write_post(folder, "undated.md", "title: No date\ntags: [undated, 无日期]")
+    (folder / "broken.md").write_text("---\ntitle: [unclosed\n---\nbody\n", "utf-8")
+    return folder
+
+
+def files_under(folder: Path) -> dict[str, bytes]:
+    """Every file below folder (documents, twins, manifest), by relative path."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not p.name.startswith(".feedsvc-ids")
+    }
+
+
+def built(settings: Settings, out: Path, caplog: pytest.LogCaptureFixture) -> dict[str, bytes]:
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG, logger="feedsvc.workers"):
+        report = build(settings, out, NOW)
+    assert [e.path.name for e in report.bad] == ["broken.md"]
+    forked = [r.getMessage() for r in caplog.records if "worker processes" in r.getMessage()]
+    if settings.workers > 1:  # reading, entries and documents all went to workers
+        assert len(forked) == 3, forked
+    else:
+        assert forked == []
+    return files_under(out)
+
+
+def test_build_is_the_same_bytes_with_one_or_two_workers_and_as_the_plain_path(
+    corpus: Path, make_settings: MakeSettings, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    one = built(make_settings(content_dir=corpus, workers=1), tmp_path / "one", caplog)
+    two = built(make_settings(content_dir=corpus, workers=2), tmp_path / "two", caplog)
+    assert one.keys() == two.keys()
+    different = [path for path in one if one[path] != two[path]]
+    assert different == []
+
+    settings = make_settings(content_dir=corpus)
+    index = build_index(read_posts(settings).posts, NOW, settings.item_limit, settings.future)
+    plain = render_documents(index, settings)
+    assert len(plain) > 1000
+    for path, data in plain.items():
+        assert two[path] == data, path
+        assert gzip.decompress(two[path + ".gz"]) == data, path
+        assert brotli.decompress(two[path + ".br"]) == data, path
+    twins = {path for path in two if path.endswith((".gz", ".br"))}
+    assert two.keys() == plain.keys() | twins | {MANIFEST}
+
+
+def test_service_cold_start_is_the_same_bytes_with_one_or_two_workers(
+    corpus: Path, make_settings: MakeSettings, tmp_path: Path
+) -> None:
+    published = []
+    for workers in (1, 2):
+        settings = make_settings(
+            content_dir=corpus, workers=workers, state_dir=tmp_path / f"state-{workers}"
+        )
+        report = Refresher(settings).refresh(NOW)
+        assert report is not None and report.published.written > 1000
+        folder = current_folder(settings.state_dir)
+        assert folder is not None
+        published.append(files_under(folder))
+    one, two = published
+    assert one.keys() == two.keys()
+    assert [path for path in one if one[path] != two[path]] == []
