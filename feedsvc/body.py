@@ -33,9 +33,7 @@ def render_body(post: Post, body: str, excerpt_length: int) -> Body:
         return Body(html="", summary=cut(plain_text(post.excerpt or ""), excerpt_length))
     fragment = lxml.html.fragment_fromstring(source, create_parent="div")
     fragment.make_links_absolute(post.url, resolve_base_href=False, handle_failures="ignore")
-    html = (fragment.text or "") + "".join(
-        lxml.html.tostring(child, encoding="unicode") for child in fragment
-    )
+    html = lxml.html.tostring(fragment, encoding="unicode")[len("<div>") : -len("</div>")]
     summary = plain_text(post.excerpt) if post.excerpt else _first_paragraph(fragment)
     return Body(html=xml_safe(html), summary=cut(summary, excerpt_length))
 

@@ -49,18 +49,23 @@ class Post:
 
 def read_post(path: Path, settings: Settings) -> Post:
     """Read the post at `path` (under settings.content_dir). Raises PostError naming the reason."""
-    return read_post_and_body(path, settings)[0]
+    return _read(path, settings)[0]
 
 
 def read_post_and_body(path: Path, settings: Settings) -> tuple[Post, str]:
     """The post and its body (Markdown or HTML). Raises PostError naming the reason."""
+    post, body = _read(path, settings)
+    return post, xml_safe(body)
+
+
+def _read(path: Path, settings: Settings) -> tuple[Post, str]:
     try:
         file = read_text(path, settings.content_dir, settings.max_post_bytes)
         meta, body = split_front_matter(file.text)
     except (UnreadableFile, FrontMatterError) as exc:
         raise PostError(path, str(exc)) from None
     try:
-        return _build(path, meta, file, settings), xml_safe(body)
+        return _build(path, meta, file, settings), body
     except ValueError as exc:
         raise PostError(path, str(exc)) from None
 

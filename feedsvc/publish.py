@@ -350,16 +350,26 @@ def current_folder(state_dir: Path) -> Path | None:
 
 def atomic_write(path: Path, data: bytes, mtime: int | None = None) -> None:
     """Write a temporary file beside `path`, then rename it over `path`: a reader sees the old
-    bytes or the new bytes, never part of either."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
+    bytes or the new bytes, never part of either. A cold build writes tens of thousands of
+    files, so this is a handful of system calls: the folder is made only when it is missing, and
+    the temporary name is unique per process and thread (no random names, no retries)."""
+    target = os.fspath(path)
+    folder, name = os.path.split(target)
+    temporary = os.path.join(folder, f".tmp-{name}-{os.getpid()}-{threading.get_ident()}.part")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC
+    try:
+        fd = os.open(temporary, flags, 0o644)
+    except FileNotFoundError:
+        os.makedirs(folder, exist_ok=True)
+        fd = os.open(temporary, flags, 0o644)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-        os.chmod(temporary, 0o644)  # mkstemp's 0600 would hide it from nginx
-        if mtime is not None:
-            os.utime(temporary, (mtime, mtime))
-        os.replace(temporary, path)
+            f.flush()  # before the mtime is set: a later write would move it
+            os.fchmod(fd, 0o644)  # whatever the umask: nginx must be able to read it
+            if mtime is not None:
+                os.utime(fd, (mtime, mtime))
+        os.replace(temporary, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
