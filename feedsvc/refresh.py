@@ -316,9 +316,10 @@ PARALLEL_DOCUMENTS = 200
 ENTRY_BATCH = 50  # posts per task handed to a worker
 DOCUMENT_BATCH = 16  # feeds per task (both formats)
 
-Entries = tuple[
-    bytes, ...
-]  # one post's entry as each format's documents hold it (FeedFormat order)
+# One post's entry as each format's documents hold it, in FeedFormat order.
+Entries = tuple[bytes, ...]
+# One document to render: its feed, posts, format, and its entries' bytes in that format.
+_DocumentWork = tuple[FeedKey, list[Post], FeedFormat, list[bytes]]
 
 
 class _Renderer:
@@ -425,7 +426,8 @@ class _Renderer:
     ) -> None:
         """Assemble each stale document and hand it to the writer. In workers, each worker also
         hashes, compresses and writes what it assembled, and the writer records the result."""
-        batches = batched(stale, DOCUMENT_BATCH)
+        work = [(key, posts, fmt, self._entries_in(posts, fmt)) for key, posts, fmt in stale]
+        batches = batched(work, DOCUMENT_BATCH)
         if len(stale) < PARALLEL_DOCUMENTS or self.workers <= 1:
             for number, batch in enumerate(batches):
                 _check(cancel, "stopped while rendering feeds")
@@ -435,7 +437,10 @@ class _Renderer:
             return
         write_now = writer.write_now
 
-        def render_and_write(batch: Sequence[tuple[FeedKey, list[Post], FeedFormat]]) -> list[Any]:
+        # Each batch travels to its worker with its entries' bytes: a worker that looked them up in
+        # the memory it shares with this process would copy every page it touched (reference
+        # counts are writes), and the copies add up to hundreds of MB at 100,000 posts.
+        def render_and_write(batch: Sequence[_DocumentWork]) -> list[Any]:
             return [(path, write_now(path, data)) for path, data in self._documents(batch)]
 
         for number, results in enumerate(run_batches(render_and_write, batches, self.workers)):
@@ -444,13 +449,13 @@ class _Renderer:
                 writer.record(path, info, written)
             progress("rendering feeds", number * DOCUMENT_BATCH + len(results), len(stale))
 
-    def _documents(
-        self, batch: Sequence[tuple[FeedKey, list[Post], FeedFormat]]
-    ) -> Iterator[tuple[str, bytes]]:
-        for key, posts, fmt in batch:
-            position = FORMAT_ORDER[fmt]
-            entries = [self._entries_of(post)[position] for post in posts]
+    def _documents(self, batch: Sequence[_DocumentWork]) -> Iterator[tuple[str, bytes]]:
+        for key, posts, fmt, entries in batch:
             yield feed_path(key, fmt), self.assembler.document(key, posts, fmt, entries)
+
+    def _entries_in(self, posts: list[Post], fmt: FeedFormat) -> list[bytes]:
+        position = FORMAT_ORDER[fmt]
+        return [self._entries_of(post)[position] for post in posts]
 
     def _entries_of(self, post: Post) -> Entries:
         entries = self.cache.get(post)
