@@ -22,7 +22,7 @@ from typing import Any
 
 from feedsvc import __version__
 from feedsvc.errors import ContentUnavailableError, PostError, RefreshCancelledError
-from feedsvc.posts import Post, read_post
+from feedsvc.posts import Post, read_post, read_posts_in_stages
 from feedsvc.scan import Stamp, is_candidate, scan, stat_stamp
 from feedsvc.settings import Settings
 from feedsvc.statedb import connect, set_aside
@@ -178,10 +178,16 @@ def _read(path: Path, stamp: Stamp | None, old: Reading | None, settings: Settin
     try:
         post = read_post(path, settings)
     except PostError as exc:
-        logger.warning("skipped %s", exc)
-        return Reading(stamp, old.post if old is not None else None, exc)
-    logger.debug("read %s", path)
-    return Reading(stamp, post, None)
+        return _reading(stamp, exc, old)
+    return _reading(stamp, post, old)
+
+
+def _reading(stamp: Stamp | None, result: Post | PostError, old: Reading | None) -> Reading:
+    if isinstance(result, PostError):
+        logger.warning("skipped %s", result)
+        return Reading(stamp, old.post if old is not None else None, result)
+    logger.debug("read %s", result.source)
+    return Reading(stamp, result, None)
 
 
 def _read_all(
@@ -195,7 +201,11 @@ def _read_all(
     many (a cold start reads every file, and parsing YAML holds the GIL)."""
 
     def read(batch: Sequence[str]) -> list[Reading]:
-        return [_read(root / s, stamps[s], readings.get(s), settings) for s in batch]
+        results = read_posts_in_stages([root / source for source in batch], settings)
+        return [
+            _reading(stamps[source], result, readings.get(source))
+            for source, result in zip(batch, results, strict=True)
+        ]
 
     workers = worker_count(settings.workers) if len(sources) >= PARALLEL_READS else 1
     batches = batched(sources, READ_BATCH)

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from feedsvc.errors import PostError
-from feedsvc.posts import read_post, read_post_and_body
+from feedsvc.posts import Post, read_post, read_post_and_body, read_posts_in_stages
 from feedsvc.refresh import read_posts
+from feedsvc.scan import scan
 
 from .conftest import SAMPLE_NAME, MakeSettings, write_post
 
@@ -225,6 +226,29 @@ def test_every_bad_file_is_reported_and_the_good_ones_still_read(
         assert reason in reported[name], (name, reported[name])
         assert isinstance(next(e for e in result.bad if e.path.name == name), ValueError)
     assert not Path("/tmp/pwned").exists()
+
+
+def test_reading_in_stages_gives_what_reading_one_by_one_gives(
+    tmp_path: Path, content_dir: Path, make_settings: MakeSettings
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    _bad_files(content_dir, outside)
+    write_post(content_dir, "good.md", "title: Good\ndate: 2022-01-01")
+    write_post(content_dir, "sub/also-good.html", "title: Also good\ndate: 2022-01-02", "<p>x</p>")
+    settings = make_settings()
+    paths = sorted(content_dir / source for source in scan(content_dir).stamps)
+    one_by_one: list[Post | str] = []
+    for path in paths:
+        try:
+            one_by_one.append(read_post(path, settings))
+        except PostError as exc:
+            one_by_one.append(str(exc))
+    in_stages = [
+        r if isinstance(r, Post) else str(r) for r in read_posts_in_stages(paths, settings)
+    ]
+    assert in_stages == one_by_one
+    assert sum(isinstance(r, str) for r in in_stages) > 10
 
 
 def test_hidden_drafts_and_other_extensions_are_skipped(
