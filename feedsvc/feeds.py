@@ -74,10 +74,20 @@ class FeedAssembler:
 
     def entries(self, post: Post, body: Body) -> tuple[bytes, ...]:
         """The post's entry as it appears in a document of each format (FeedFormat order)."""
-        entry = FeedEntry()
-        entry.register_extension("dc", DcEntryExtension, atom=False, rss=True)
-        _fill_entry(entry, post, body, self.settings)
-        return tuple(self._containers[fmt].serialize(entry) for fmt in FeedFormat)
+        return self.entries_of_many([(post, body)])[0]
+
+    def entries_of_many(self, items: Sequence[tuple[Post, Body]]) -> list[tuple[bytes, ...]]:
+        """`entries` for each (post, body), one format after the other over all of them."""
+        feed_entries = []
+        for post, body in items:
+            entry = FeedEntry()
+            entry.register_extension("dc", DcEntryExtension, atom=False, rss=True)
+            _fill_entry(entry, post, body, self.settings)
+            feed_entries.append(entry)
+        each_format = [
+            [self._containers[fmt].serialize(entry) for entry in feed_entries] for fmt in FeedFormat
+        ]
+        return list(zip(*each_format, strict=True))
 
     def document(
         self, key: FeedKey, posts: Sequence[Post], fmt: FeedFormat, entries: Sequence[bytes]

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from feedsvc.body import Body, render_body
+from feedsvc.body import Body, render_bodies, render_body
 from feedsvc.catalog import Catalog, CatalogUpdate, fingerprint, load_catalog, save_catalog
 from feedsvc.errors import PostError, RefreshCancelledError, RefreshError, TooManyRemovedError
 from feedsvc.feeds import FeedAssembler, render_feed
@@ -398,11 +398,13 @@ class _Renderer:
         settings, assembler = self.settings, self.assembler
 
         def render(batch: Sequence[Post]) -> list[tuple[Entries, bool]]:
-            rendered = []
-            for post in batch:
-                body, complete = _body(post, settings)
-                rendered.append((assembler.entries(post, body), complete))
-            return rendered
+            texts = [_body_text(post, settings) for post in batch]
+            bodies = render_bodies(
+                [(post, text or "") for post, text in zip(batch, texts, strict=True)],
+                settings.excerpt_length,
+            )
+            entries = assembler.entries_of_many(list(zip(batch, bodies, strict=True)))
+            return [(e, text is not None) for e, text in zip(entries, texts, strict=True)]
 
         batches = batched(needed, ENTRY_BATCH)
         workers = self.workers if len(needed) >= PARALLEL_ENTRIES else 1
@@ -471,15 +473,20 @@ FORMAT_ORDER = {fmt: position for position, fmt in enumerate(FeedFormat)}
 
 
 def _body(post: Post, settings: Settings) -> tuple[Body, bool]:
-    """The post's rendered body, and whether it is complete. A file that cannot be read again
-    since it was read (deleted, turned bad) gives its entry without content for now: the next
-    refresh sees the change; one bad file never stops the others."""
+    """The post's rendered body, and whether it is complete (see _body_text)."""
+    text = _body_text(post, settings)
+    return render_body(post, text or "", settings.excerpt_length), text is not None
+
+
+def _body_text(post: Post, settings: Settings) -> str | None:
+    """The post's body as written, or None if the file cannot be read again since it was read
+    (deleted, turned bad): its entry goes out without content for now and the next refresh sees
+    the change; one bad file never stops the others."""
     try:
-        text = load_body(post, settings)
+        return load_body(post, settings)
     except PostError as exc:
         logger.warning("published without its body for now: %s", exc)
-        return render_body(post, "", settings.excerpt_length), False
-    return render_body(post, text, settings.excerpt_length), True
+        return None
 
 
 def _check(cancel: threading.Event | None, message: str) -> None:
