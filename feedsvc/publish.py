@@ -142,12 +142,26 @@ class _Background:
 class InPlaceWriter:
     """Publishes into a folder that is served as it is (`feedsvc build OUT_DIR`): each file is
     replaced atomically; files feedsvc did not write are never touched; documents of vanished
-    feeds are removed at commit."""
+    feeds are removed at commit.
+
+    A first build (the folder missing or empty) is written into a staging folder beside it,
+    renamed into place at commit: readers see no files, then all of them, and each file is
+    written once instead of through a temporary file and a rename (thousands fewer file system
+    operations on a cold build).
+    """
 
     def __init__(self, out_dir: Path, now: int) -> None:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        self.folder = out_dir
-        self.previous = read_manifest(out_dir)
+        self.out_dir = out_dir
+        self.fresh = not out_dir.exists() or not any(out_dir.iterdir())
+        if self.fresh:
+            out_dir.parent.mkdir(parents=True, exist_ok=True)
+            prefix = f".{out_dir.name}.building-"
+            self.folder = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=prefix))
+            self.folder.chmod(0o755)
+            self.previous: dict[str, DocumentInfo] = {}
+        else:
+            self.folder = out_dir
+            self.previous = read_manifest(out_dir)
         self._now = now
         self._infos: dict[str, DocumentInfo] = {}
         self._writes: dict[str, Future[DocumentInfo]] = {}
@@ -159,7 +173,7 @@ class InPlaceWriter:
         self._infos[path] = info
         if changed or not _present(self.folder, path, info):
             self._writes[path] = self._background.submit(
-                _write_document, self.folder, path, data, info
+                _write_document, self.folder, path, data, info, self.fresh
             )
 
     def write_now(self, path: str, data: bytes) -> tuple[DocumentInfo, bool]:
@@ -167,7 +181,7 @@ class InPlaceWriter:
         process can call it; the parent then calls `record` with what it returns."""
         info, changed = _info_for(path, data, self.previous, self._now)
         if changed or not _present(self.folder, path, info):
-            return _write_document(self.folder, path, data, info), True
+            return _write_document(self.folder, path, data, info, self.fresh), True
         return info, False
 
     def record(self, path: str, info: DocumentInfo, written: bool) -> None:
@@ -189,12 +203,21 @@ class InPlaceWriter:
                 with contextlib.suppress(FileNotFoundError):
                     (self.folder / (path + suffix)).unlink()
         _write_manifest(self.folder, self._infos)
+        if self.fresh:
+            try:
+                os.rename(self.folder, self.out_dir)  # replaces an empty folder, never a full one
+            except OSError as exc:
+                self.abort()
+                raise OSError(f"cannot move the new build into {self.out_dir}: {exc}") from exc
         return PublishReport(written, len(self._infos) - written, len(gone))
 
     def abort(self) -> None:
-        """Stop; files already replaced stay (each is complete), the manifest stays the old one."""
+        """Stop; files already replaced stay (each is complete), the manifest stays the old one.
+        A first build leaves nothing behind."""
         with contextlib.suppress(Exception):  # the error that made us abort is the one to report
             self._background.finish()
+        if self.fresh:
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
 class GenerationWriter:
@@ -247,7 +270,7 @@ class GenerationWriter:
         self._infos[path] = info
         if changed or self.current is None:
             self._writes[path] = self._background.submit(
-                _write_document, self.folder, path, data, info
+                _write_document, self.folder, path, data, info, self.current is None
             )
 
     def write_now(self, path: str, data: bytes) -> tuple[DocumentInfo, bool]:
@@ -255,7 +278,7 @@ class GenerationWriter:
         process can call it; the parent then calls `record` with what it returns."""
         info, changed = _info_for(path, data, self.previous, self._now)
         if changed or self.current is None:
-            return _write_document(self.folder, path, data, info), True
+            return _write_document(self.folder, path, data, info, self.current is None), True
         return info, False
 
     def record(self, path: str, info: DocumentInfo, written: bool) -> None:
@@ -391,15 +414,36 @@ def _record(
         writes[path] = done
 
 
-def _write_document(folder: Path, path: str, data: bytes, info: DocumentInfo) -> DocumentInfo:
-    """Write the document and its compressed twins, all stamped with its `changed` time."""
+def _write_document(
+    folder: Path, path: str, data: bytes, info: DocumentInfo, first: bool = False
+) -> DocumentInfo:
+    """Write the document and its compressed twins, all stamped with its `changed` time.
+    `first`: the folder is new and nobody reads it yet (a first build, a first generation),
+    so each file is written directly, without a temporary file."""
+    write = _write_new if first else atomic_write
     encoded = {}
     for encoding, (suffix, compress) in ENCODINGS.items():
         packed = compress(data)
-        atomic_write(folder / (path + suffix), packed, info.changed)
+        write(folder / (path + suffix), packed, info.changed)
         encoded[encoding] = len(packed)
-    atomic_write(folder / path, data, info.changed)  # last: its presence means all three exist
+    write(folder / path, data, info.changed)  # last: its presence means all three exist
     return DocumentInfo(info.sha256, info.length, info.changed, encoded)
+
+
+def _write_new(path: Path, data: bytes, mtime: int | None = None) -> None:
+    """Create a file that must not exist yet, in a folder no one reads yet."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    try:
+        fd = os.open(path, flags, 0o644)
+    except FileNotFoundError:
+        os.makedirs(path.parent, exist_ok=True)
+        fd = os.open(path, flags, 0o644)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+        f.flush()  # before the mtime is set: a later write would move it
+        os.fchmod(fd, 0o644)  # whatever the umask: nginx must be able to read it
+        if mtime is not None:
+            os.utime(fd, (mtime, mtime))
 
 
 # generations folder -> (spare folder, the linker filling it, the generation it copies). Only

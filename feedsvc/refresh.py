@@ -111,14 +111,19 @@ def render_documents(index: Index, settings: Settings) -> dict[str, bytes]:
 def build(
     settings: Settings, out_dir: Path, now: dt.datetime, progress: Progress = _no_progress
 ) -> BuildReport:
-    """Build every feed from the content directory into out_dir, as of `now`, file by file."""
+    """Build every feed from the content directory into out_dir, as of `now`: a first build
+    appears all at once; later ones replace each changed file atomically."""
     started = time.perf_counter()
     update = Catalog(fingerprint(settings)).update(settings, progress=progress)
-    ledger = load_ledger(out_dir / f".feedsvc-{LEDGER_FILE}")
-    index, bad = _index(update, ledger, settings, now)
     writer = InPlaceWriter(out_dir, int(now.timestamp()))
-    renderer = _Renderer(settings, {})
-    rendered = renderer.publish(index, writer, {}, {}, progress=progress)
+    ledger = IdLedger() if writer.fresh else load_ledger(out_dir / f".feedsvc-{LEDGER_FILE}")
+    try:
+        index, bad = _index(update, ledger, settings, now)
+        renderer = _Renderer(settings, {})
+        rendered = renderer.publish(index, writer, {}, {}, progress=progress)
+    except BaseException:
+        writer.abort()
+        raise
     published = writer.commit()
     save_ledger(out_dir / f".feedsvc-{LEDGER_FILE}", ledger)
     return _report(update, index, bad, rendered, published, started)

@@ -16,6 +16,7 @@ from feedsvc.publish import (
     GENERATIONS,
     KEEP_GENERATIONS,
     MANIFEST,
+    InPlaceWriter,
     current_folder,
     publish_generation,
     publish_in_place,
@@ -23,6 +24,27 @@ from feedsvc.publish import (
 )
 
 T0 = 1_700_000_000
+
+
+def test_a_first_build_appears_all_at_once_and_a_failed_one_leaves_nothing(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "site" / "feeds"
+    writer = InPlaceWriter(out, T0)
+    assert writer.fresh and writer.folder != out  # staged beside it, out of readers' sight
+    writer.put("a.atom", b"<a/>")
+    writer.abort()
+    assert not out.exists()
+    assert list((tmp_path / "site").iterdir()) == []
+
+    out.mkdir()  # an empty folder is a first build too: nginx may already point at it
+    report = publish_in_place(out, {"a.atom": b"<a/>", "tags/x.rss": b"<x/>"}, T0)
+    assert report.written == 2
+    assert sorted(p.name for p in (tmp_path / "site").iterdir()) == ["feeds"]
+    assert (out / "tags/x.rss").read_bytes() == b"<x/>"
+    assert (out / "a.atom").stat().st_mode & 0o777 == 0o644
+    assert (out / "a.atom.br").stat().st_mtime == T0
+    assert not InPlaceWriter(out, T0).fresh  # the next build replaces files one by one
 
 
 def test_in_place_writes_twins_stamped_with_the_change_time(tmp_path: Path) -> None:
