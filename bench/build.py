@@ -13,7 +13,8 @@ ru_maxrss from wait4 is the largest single process of its tree, not their sum. P
 forked workers share copy-on-write pages with their parent: PSS charges a page shared by n
 processes 1/n to each, so the sum counts it once (RSS from statm stands in where smaps_rollup is
 unreadable). ru_maxrss stays as an extra column. Hugo is one multi-threaded process: its tree is
-itself, measured the same way.
+itself, measured the same way. Before each timed build the disk is synced and left quiet for a
+second, so one build's writeback never lands in the next one's time.
 
     apt-get install -y hugo                       # Debian's Hugo 0.111
     python bench/build.py                         # 1,000 10,000 50,000 with Hugo, 100,000 alone
@@ -42,6 +43,7 @@ from tests.corpus import generate  # noqa: E402 - after the path is set
 SHARED = REPO.parent / "shared"
 TO_HUGO = SHARED / "peers" / "to_hugo.py"
 LIMIT = 20
+SETTLE = 1.0  # seconds of quiet after the sync before each timed build
 INTERVAL = 0.02  # seconds between two samples of a build's process tree
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 
@@ -108,6 +110,11 @@ def timed(command: list[str], env: dict[str, str] | None = None) -> Build:
     """Wall time and peak memory of one build: its process tree sampled, and its own rusage."""
     variables = {k: v for k, v in os.environ.items() if not k.startswith("FEEDSVC_")}
     variables.update(env or {})
+    # The previous build's output (and the deletion of the one before) is still being written
+    # back to disk; on a small VM that stalls every file creation of the next build for seconds.
+    # Flush it first, so each build is timed on its own, whichever tool ran before.
+    os.sync()
+    time.sleep(SETTLE)
     started = time.perf_counter()
     child = subprocess.Popen(command, env=variables, stdout=subprocess.DEVNULL)
     with TreeSampler(child.pid) as sampler:
