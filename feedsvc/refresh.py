@@ -20,6 +20,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -447,8 +448,16 @@ class _Renderer:
         # Each batch travels to its worker with its entries' bytes: a worker that looked them up in
         # the memory it shares with this process would copy every page it touched (reference
         # counts are writes), and the copies add up to hundreds of MB at 100,000 posts.
+        # In a worker, two threads hash, compress and write while the next document renders:
+        # zlib, brotli and file I/O release the GIL, and creating thousands of files stalls on
+        # the disk now and then, which would leave a core idle.
         def render_and_write(batch: Sequence[_DocumentWork]) -> list[Any]:
-            return [(path, write_now(path, data)) for path, data in self._documents(batch)]
+            with ThreadPoolExecutor(max_workers=2) as threads:
+                writes = [
+                    (path, threads.submit(write_now, path, data))
+                    for path, data in self._documents(batch)
+                ]
+                return [(path, write.result()) for path, write in writes]
 
         for number, results in enumerate(run_batches(render_and_write, batches, self.workers)):
             _check(cancel, "stopped while rendering feeds")
