@@ -154,14 +154,13 @@ class InPlaceWriter:
 
     def __init__(self, out_dir: Path, now: int) -> None:
         self.out_dir = out_dir
-        self.fresh = not out_dir.exists() or not any(out_dir.iterdir())
-        if self.fresh:
-            out_dir.parent.mkdir(parents=True, exist_ok=True)
-            prefix = f".{out_dir.name}.building-"
-            self.folder = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=prefix))
-            self.folder.chmod(0o755)
-            self.previous: dict[str, DocumentInfo] = {}
+        staging = _staging_folder(out_dir)
+        self.fresh = staging is not None
+        self.previous: dict[str, DocumentInfo] = {}
+        if staging is not None:
+            self.folder = staging
         else:
+            out_dir.mkdir(parents=True, exist_ok=True)
             self.folder = out_dir
             self.previous = read_manifest(out_dir)
         self._now = now
@@ -220,6 +219,24 @@ class InPlaceWriter:
             self._background.finish()
         if self.fresh:
             shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _staging_folder(out_dir: Path) -> Path | None:
+    """A new folder beside out_dir to build into and rename into place, when that is possible:
+    out_dir is missing or an empty real folder (not a symlink, which the rename would replace,
+    nor a mount point, which cannot be renamed over), and its parent is writable. Else None."""
+    try:
+        if out_dir.is_symlink() or os.path.ismount(out_dir):
+            return None
+        if out_dir.exists() and any(out_dir.iterdir()):
+            return None
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        prefix = f".{out_dir.name}.building-"
+        folder = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=prefix))
+        folder.chmod(0o755)
+    except OSError:
+        return None  # say, a parent folder we may not write to: build in place
+    return folder
 
 
 class GenerationWriter:
@@ -373,6 +390,17 @@ def current_folder(state_dir: Path) -> Path | None:
         return None
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)  # reading the umask means setting it: set it back at once
+    os.umask(mask)
+    return mask
+
+
+# Files are created 0644 minus the umask; only a umask that takes away read access (0077, say)
+# costs an extra fchmod per file, on a cold build tens of thousands of them.
+_UMASK_HIDES_FILES = bool(_umask() & 0o644)
+
+
 def atomic_write(path: Path, data: bytes, mtime: int | None = None) -> None:
     """Write a temporary file beside `path`, then rename it over `path`: a reader sees the old
     bytes or the new bytes, never part of either. A cold build writes tens of thousands of
@@ -391,7 +419,8 @@ def atomic_write(path: Path, data: bytes, mtime: int | None = None) -> None:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()  # before the mtime is set: a later write would move it
-            os.fchmod(fd, 0o644)  # whatever the umask: nginx must be able to read it
+            if _UMASK_HIDES_FILES:
+                os.fchmod(fd, 0o644)  # whatever the umask: nginx must be able to read it
             if mtime is not None:
                 os.utime(fd, (mtime, mtime))
         os.replace(temporary, target)
@@ -443,7 +472,8 @@ def _write_new(path: Path, data: bytes, mtime: int | None = None) -> None:
     with os.fdopen(fd, "wb") as f:
         f.write(data)
         f.flush()  # before the mtime is set: a later write would move it
-        os.fchmod(fd, 0o644)  # whatever the umask: nginx must be able to read it
+        if _UMASK_HIDES_FILES:
+            os.fchmod(fd, 0o644)  # whatever the umask: nginx must be able to read it
         if mtime is not None:
             os.utime(fd, (mtime, mtime))
 

@@ -47,6 +47,33 @@ def test_a_first_build_appears_all_at_once_and_a_failed_one_leaves_nothing(
     assert not InPlaceWriter(out, T0).fresh  # the next build replaces files one by one
 
 
+@pytest.mark.parametrize("first", [True, False])
+def test_files_are_readable_by_the_web_server_whatever_the_umask(
+    tmp_path: Path, first: bool
+) -> None:
+    out = tmp_path / "out"
+    if not first:
+        publish_in_place(out, {"a.atom": b"<old/>"}, T0)
+    script = (
+        "import os, sys; from pathlib import Path; os.umask(0o077)\n"
+        "from feedsvc.publish import publish_in_place\n"
+        "publish_in_place(Path(sys.argv[1]), {'a.atom': b'<a/>'}, 1700000000)\n"
+    )
+    subprocess.run([sys.executable, "-c", script, str(out)], check=True)
+    for name in ("a.atom", "a.atom.gz", "a.atom.br"):
+        assert (out / name).stat().st_mode & 0o777 == 0o644, name
+
+
+def test_a_first_build_into_a_symlinked_folder_keeps_the_symlink(tmp_path: Path) -> None:
+    real = tmp_path / "data" / "feeds"
+    real.mkdir(parents=True)
+    link = tmp_path / "feeds"
+    link.symlink_to(real)
+    publish_in_place(link, {"a.atom": b"<a/>"}, T0)
+    assert link.is_symlink()
+    assert (real / "a.atom").read_bytes() == b"<a/>"
+
+
 def test_in_place_writes_twins_stamped_with_the_change_time(tmp_path: Path) -> None:
     report = publish_in_place(tmp_path, {"a.atom": b"<a/>", "tags/x.rss": b"<x/>"}, T0)
     assert (report.written, report.unchanged, report.removed) == (2, 0, 0)
