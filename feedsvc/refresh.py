@@ -230,6 +230,8 @@ class Refresher:
         # cyclic garbage collector from walking them all again during every later refresh.
         gc.freeze()
         self.next_due = _next_due(self.live, now) if self.live else None
+        if renderer.incomplete:
+            self.next_due = now  # a body could not be read: try again next time, change or not
         self.refreshed_once = True
         self._last = (index, bad)
         save_catalog(self.state_dir, update)
@@ -322,6 +324,10 @@ PARALLEL_DOCUMENTS = 200
 ENTRY_BATCH = 50  # posts per task handed to a worker
 DOCUMENT_BATCH = 16  # feeds per task (both formats)
 
+# The signature of a document published with an entry whose body could not be read: it never
+# matches a real one, so the next refresh renders the document again.
+INCOMPLETE = "incomplete"
+
 # One post's entry as each format's documents hold it, in FeedFormat order.
 Entries = tuple[bytes, ...]
 # One document to render: its feed, posts, format, and its entries' bytes in that format.
@@ -379,6 +385,10 @@ class _Renderer:
                     stale.append((key, posts, fmt))
         self._render_entries(stale, cancel, progress)
         self._render_documents(stale, writer, cancel, progress)
+        if self._incomplete:  # published for now; their signature makes the next refresh retry
+            for key, posts, fmt in stale:
+                if any(post in self._incomplete for post in posts):
+                    signatures[feed_path(key, fmt)] = INCOMPLETE
         feeds = self.base.copy()  # the OPML list changes only when the set of feeds does
         feeds.update("\0".join(f"{key.kind}/{key.name}" for key in index.feeds).encode())
         signatures[OPML_PATH] = feeds.hexdigest()
@@ -472,6 +482,11 @@ class _Renderer:
     def _entries_in(self, posts: list[Post], fmt: FeedFormat) -> list[bytes]:
         position = FORMAT_ORDER[fmt]
         return [self._entries_of(post)[position] for post in posts]
+
+    @property
+    def incomplete(self) -> bool:
+        """Whether some entry went out without its body (its file could not be read again)."""
+        return bool(self._incomplete)
 
     def _entries_of(self, post: Post) -> Entries:
         entries = self.cache.get(post)

@@ -18,8 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from feedsvc.publish import MANIFEST, current_folder, read_manifest
-from feedsvc.refresh import Refresher
+from feedsvc.catalog import Catalog, fingerprint
+from feedsvc.index import SITE_FEED, build_index
+from feedsvc.publish import MANIFEST, GenerationWriter, current_folder, read_manifest
+from feedsvc.refresh import INCOMPLETE, Refresher, _Renderer
 from feedsvc.settings import Settings
 
 from .conftest import NOW, MakeSettings, parse_feed, write_post
@@ -135,6 +137,29 @@ def test_restart_with_a_bad_file_rereads_nothing(site: Settings) -> None:
     report = Refresher(site).refresh(later(60))
     assert report is not None and report.read == 0
     assert [e.path.name for e in report.bad] == ["broken.md"]
+
+
+def test_a_post_whose_file_vanishes_before_rendering_goes_out_without_its_body_for_now(
+    site: Settings,
+) -> None:
+    """Between reading a post and rendering its entry the file may go: the other posts publish,
+    the entry goes out with its title and no content, and its documents are marked to be
+    rendered again by the next refresh."""
+    catalog = Catalog(fingerprint(site)).update(site).catalog
+    index = build_index(catalog.posts(), NOW, site.item_limit, site.future)
+    victim = index.feeds[SITE_FEED][0]
+    (site.content_dir / victim.source).unlink()
+    renderer = _Renderer(site, {})
+    writer = GenerationWriter(site.state_dir, int(NOW.timestamp()))
+    signatures: dict[str, str] = {}
+    renderer.publish(index, writer, {}, signatures)
+    writer.commit()
+    assert renderer.incomplete
+    assert signatures["feed.atom"] == signatures["feed.rss"] == INCOMPLETE
+    entries = parse_feed((site.state_dir / "current" / "feed.atom").read_bytes()).entries
+    assert entries[0].title == victim.title
+    assert "content" not in entries[0]
+    assert all(entry.get("content") for entry in entries[1:])
 
 
 def test_deleted_posts_drop_out(site: Settings) -> None:
