@@ -45,6 +45,8 @@ def run_batches(
     in that many forked processes; otherwise in this process (no fork, the same results).
 
     Stopping the iteration early (an exception, a cancelled refresh) terminates the workers.
+    One call at a time per process (the job is handed over in a module global); feedsvc's
+    refreshes and builds never overlap within a process.
     """
     if workers <= 1 or len(batches) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         yield from map(job, batches)
