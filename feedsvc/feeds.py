@@ -10,7 +10,10 @@ equal on whole corpora.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import itertools
+import logging
 from collections.abc import Callable, Sequence
 
 import lxml.etree
@@ -24,6 +27,8 @@ from feedsvc.layout import FORMATS, FeedFormat, feed_url
 from feedsvc.posts import Post
 from feedsvc.settings import Settings
 from feedsvc.text import xml_safe
+
+logger = logging.getLogger(__name__)
 
 GENERATOR = "feedsvc"
 GENERATOR_URI = "https://pypi.org/project/feedsvc/"
@@ -89,16 +94,108 @@ class FeedAssembler:
         ]
         return list(zip(*each_format, strict=True))
 
-    def document(
-        self, key: FeedKey, posts: Sequence[Post], fmt: FeedFormat, entries: Sequence[bytes]
-    ) -> bytes:
-        """The feed's document: feedgen's document without entries, the entries (as `entries`
-        returned them, in feed order) put in before its closing tag."""
-        head = _serialize(_feed_without_entries(key, posts, fmt, self.settings), fmt)
-        if not entries:
-            return head
-        cut = head.rindex(_CLOSING[fmt])
-        return b"".join((head[:cut], *entries, head[cut:]))
+    def documents(
+        self,
+        key: FeedKey,
+        posts: Sequence[Post],
+        formats: Sequence[FeedFormat],
+        entries: Sequence[Entries],
+    ) -> tuple[list[Post], list[tuple[FeedFormat, bytes]]]:
+        """The feed's documents in `formats`, and the posts they hold. Each document is
+        feedgen's document without entries, the entries (`entries` gave them, one per post)
+        put in before its closing tag. Within max_feed_bytes they hold the newest posts that
+        fit, the same ones in every format; a post too large to fit on its own is left out."""
+        budget = self.settings.max_feed_bytes
+        heads = {fmt: self._head(key, posts, fmt) for fmt in (FeedFormat if budget else formats)}
+        kept = self._fitting(key, posts, entries, heads, budget) if budget else range(len(posts))
+        if len(kept) < len(posts):
+            held = [posts[i] for i in kept]
+            heads = {fmt: self._head(key, held, fmt) for fmt in formats}
+        documents = []
+        for fmt in formats:
+            position = FORMAT_ORDER[fmt]
+            documents.append((fmt, _splice(heads[fmt], fmt, [entries[i][position] for i in kept])))
+        return [posts[i] for i in kept], documents
+
+    def _head(self, key: FeedKey, posts: Sequence[Post], fmt: FeedFormat) -> bytes:
+        return _serialize(_feed_without_entries(key, posts, fmt, self.settings), fmt)
+
+    def _fitting(
+        self,
+        key: FeedKey,
+        posts: Sequence[Post],
+        entries: Sequence[Entries],
+        heads: dict[FeedFormat, bytes],
+        budget: int,
+    ) -> list[int]:
+        """Positions of the posts the documents hold within `budget`: of those whose entry fits
+        on its own, the newest that fit together in every format. A head is rendered again only
+        near the budget: the feed's own elements depend on its posts only through `updated`."""
+        candidates = [
+            i
+            for i in range(len(posts))
+            if self._fits_alone(key, posts[i], entries[i], heads, budget)
+        ]
+        if len(candidates) < len(posts):
+            left_out = [posts[i].source for i in range(len(posts)) if i not in candidates]
+            logger.warning(
+                "%s feed %r: left out %s, larger on its own than max_feed_bytes (%d)",
+                key.kind,
+                key.name,
+                ", ".join(left_out),
+                budget,
+            )
+        count = len(candidates)
+        for fmt in FeedFormat:
+            position = FORMAT_ORDER[fmt]
+            sizes = list(
+                itertools.accumulate((len(entries[i][position]) for i in candidates), initial=0)
+            )
+            count = min(count, bisect.bisect_right(sizes, budget) - 1)
+            while count > 0:
+                if count == len(posts):  # all of them: the head rendered already holds
+                    head = len(heads[fmt])
+                else:
+                    head = len(self._head(key, [posts[i] for i in candidates[:count]], fmt))
+                if head + sizes[count] <= budget:
+                    break
+                count -= 1
+        if count < len(candidates):
+            logger.info(
+                "%s feed %r: its %d oldest entries left out to stay within max_feed_bytes (%d)",
+                key.kind,
+                key.name,
+                len(candidates) - count,
+                budget,
+            )
+        return candidates[:count]
+
+    def _fits_alone(
+        self, key: FeedKey, post: Post, entry: Entries, heads: dict[FeedFormat, bytes], budget: int
+    ) -> bool:
+        for fmt in FeedFormat:
+            size = len(entry[FORMAT_ORDER[fmt]])
+            if size + len(heads[fmt]) + _DATE_ROOM <= budget:
+                continue  # a one-post head differs from the whole feed's only in its date
+            if size + len(self._head(key, [post], fmt)) > budget:
+                return False
+        return True
+
+
+# How much a feed's head can grow when its `updated` changes (fractions of seconds, zones).
+_DATE_ROOM = 64
+
+# One post's entry as each format's documents hold it, in FeedFormat order.
+Entries = tuple[bytes, ...]
+FORMAT_ORDER = {fmt: position for position, fmt in enumerate(FeedFormat)}
+
+
+def _splice(head: bytes, fmt: FeedFormat, entries: Sequence[bytes]) -> bytes:
+    """The document: the head's bytes with the entries put in before its closing tag."""
+    if not entries:
+        return head
+    cut = head.rindex(_CLOSING[fmt])
+    return b"".join((head[:cut], *entries, head[cut:]))
 
 
 # Where entries go in a pretty-printed document: before this closing tag, at the end.

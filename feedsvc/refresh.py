@@ -28,7 +28,7 @@ from typing import Any
 from feedsvc.body import Body, render_bodies, render_body
 from feedsvc.catalog import Catalog, CatalogUpdate, fingerprint, load_catalog, save_catalog
 from feedsvc.errors import PostError, RefreshCancelledError, RefreshError, TooManyRemovedError
-from feedsvc.feeds import FeedAssembler, render_feed
+from feedsvc.feeds import Entries, FeedAssembler, render_feed
 from feedsvc.index import SITE_FEED, FeedKey, Index, build_index, is_visible
 from feedsvc.layout import INDEX_PATH, OPML_PATH, STATUS_PATH, FeedFormat, feed_path
 from feedsvc.ledger import IdLedger, load_ledger, save_ledger
@@ -99,14 +99,34 @@ def render_documents(index: Index, settings: Settings) -> dict[str, bytes]:
             bodies[post] = _body(post, settings)[0]
         return bodies[post]
 
-    documents = {
-        feed_path(key, fmt): render_feed(key, posts, fmt, settings, body_of)
-        for key, posts in index.feeds.items()
-        for fmt in FeedFormat
-    }
+    documents = {}
+    for key, posts in index.feeds.items():
+        held = _fitting_plainly(key, posts, settings, body_of)
+        for fmt in FeedFormat:
+            documents[feed_path(key, fmt)] = render_feed(key, held, fmt, settings, body_of)
     documents[OPML_PATH] = render_opml(index, settings)
     documents[INDEX_PATH] = render_index_page(index, settings)
     return documents
+
+
+def _fitting_plainly(
+    key: FeedKey, posts: list[Post], settings: Settings, body_of: Callable[[Post], Body]
+) -> list[Post]:
+    """The posts a feed's documents hold within max_feed_bytes, found the plain way, by
+    rendering: those that fit on their own, then the newest of them that fit in every format."""
+    budget = settings.max_feed_bytes
+    if not budget:
+        return posts
+
+    def size(held: list[Post], fmt: FeedFormat) -> int:
+        return len(render_feed(key, held, fmt, settings, body_of))
+
+    held = [p for p in posts if all(size([p], fmt) <= budget for fmt in FeedFormat)]
+    count = len(held)
+    for fmt in FeedFormat:
+        while count and size(held[:count], fmt) > budget:
+            count -= 1
+    return held[:count]
 
 
 def build(
@@ -322,16 +342,14 @@ class Refresher:
 PARALLEL_ENTRIES = 300
 PARALLEL_DOCUMENTS = 200
 ENTRY_BATCH = 50  # posts per task handed to a worker
-DOCUMENT_BATCH = 16  # feeds per task (both formats)
+DOCUMENT_BATCH = 8  # feeds per task (each in every stale format)
 
 # The signature of a document published with an entry whose body could not be read: it never
 # matches a real one, so the next refresh renders the document again.
 INCOMPLETE = "incomplete"
 
-# One post's entry as each format's documents hold it, in FeedFormat order.
-Entries = tuple[bytes, ...]
-# One document to render: its feed, posts, format, and its entries' bytes in that format.
-_DocumentWork = tuple[FeedKey, list[Post], FeedFormat, list[bytes]]
+# One feed to render: its key, posts, the formats to render, and its posts' entries.
+_DocumentWork = tuple[FeedKey, list[Post], list[FeedFormat], list[Entries]]
 
 
 class _Renderer:
@@ -444,14 +462,24 @@ class _Renderer:
     ) -> None:
         """Assemble each stale document and hand it to the writer. In workers, each worker also
         hashes, compresses and writes what it assembled, and the writer records the result."""
-        work = [(key, posts, fmt, self._entries_in(posts, fmt)) for key, posts, fmt in stale]
+        formats: dict[FeedKey, list[FeedFormat]] = {}
+        posts_of: dict[FeedKey, list[Post]] = {}
+        for key, posts, fmt in stale:  # the formats of one feed together: they share its entries
+            formats.setdefault(key, []).append(fmt)
+            posts_of[key] = posts
+        work = [
+            (key, posts_of[key], fmts, [self._entries_of(post) for post in posts_of[key]])
+            for key, fmts in formats.items()
+        ]
         batches = batched(work, DOCUMENT_BATCH)
+        done = 0
         if len(stale) < PARALLEL_DOCUMENTS or self.workers <= 1:
-            for number, batch in enumerate(batches):
+            for batch in batches:
                 _check(cancel, "stopped while rendering feeds")
                 for path, data in self._documents(batch):
                     writer.put(path, data)
-                progress("rendering feeds", number * DOCUMENT_BATCH + len(batch), len(stale))
+                    done += 1
+                progress("rendering feeds", done, len(stale))
             return
         write_now = writer.write_now
 
@@ -469,19 +497,18 @@ class _Renderer:
                 ]
                 return [(path, write.result()) for path, write in writes]
 
-        for number, results in enumerate(run_batches(render_and_write, batches, self.workers)):
+        for results in run_batches(render_and_write, batches, self.workers):
             _check(cancel, "stopped while rendering feeds")
             for path, (info, written) in results:
                 writer.record(path, info, written)
-            progress("rendering feeds", number * DOCUMENT_BATCH + len(results), len(stale))
+            done += len(results)
+            progress("rendering feeds", done, len(stale))
 
     def _documents(self, batch: Sequence[_DocumentWork]) -> Iterator[tuple[str, bytes]]:
-        for key, posts, fmt, entries in batch:
-            yield feed_path(key, fmt), self.assembler.document(key, posts, fmt, entries)
-
-    def _entries_in(self, posts: list[Post], fmt: FeedFormat) -> list[bytes]:
-        position = FORMAT_ORDER[fmt]
-        return [self._entries_of(post)[position] for post in posts]
+        for key, posts, formats, entries in batch:
+            _, documents = self.assembler.documents(key, posts, formats, entries)
+            for fmt, data in documents:
+                yield feed_path(key, fmt), data
 
     @property
     def incomplete(self) -> bool:
@@ -496,9 +523,6 @@ class _Renderer:
         """The cache, trimmed to the posts now in feeds."""
         wanted = {post for posts in index.feeds.values() for post in posts}
         return {post: entries for post, entries in self.cache.items() if post in wanted}
-
-
-FORMAT_ORDER = {fmt: position for position, fmt in enumerate(FeedFormat)}
 
 
 def _body(post: Post, settings: Settings) -> tuple[Body, bool]:

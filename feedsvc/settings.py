@@ -62,6 +62,10 @@ class Settings:
         "Folder holding the posts. A relative path in a config file is relative to that file.",
     )
     item_limit: int = _setting(20, "Most entries in one feed: the newest ones.")
+    max_feed_bytes: int = _setting(
+        1024 * 1024,
+        "Largest feed document in bytes: the oldest entries that do not fit are left out. 0: none.",
+    )
     excerpt_length: int = _setting(
         200, "Longest automatic summary, in characters, when a post has no excerpt."
     )
@@ -311,6 +315,7 @@ _CHECKS: dict[str, Callable[[Any], str | None]] = {
     "timezone": _check_zone,
     "content_dir": _check_content_dir,
     "item_limit": _at_least(1),
+    "max_feed_bytes": _at_least(0),
     "excerpt_length": _at_least(1),
     "max_post_bytes": _at_least(1),
     "max_terms_per_post": _at_least(1),

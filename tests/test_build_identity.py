@@ -16,19 +16,25 @@ from feedsvc.publish import MANIFEST, current_folder
 from feedsvc.refresh import Refresher, build, read_posts, render_documents
 from feedsvc.settings import EXAMPLE_CONTENT, Settings
 
-from .conftest import NOW, SAMPLE_NAME, MakeSettings, write_post
+from .conftest import NOW, SAMPLE_NAME, MakeSettings, parse_feed, write_post
 from .corpus import generate
 
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """1,500 generated posts (enough for every stage to use workers), the real sample, a post
-    whose file goes bad, and a post with no date at all."""
+    whose file goes bad, a post with no date at all, and one too large for any feed."""
     folder = generate(tmp_path_factory.mktemp("corpus-1500"), 1500, seed=7)
     shutil.copy(EXAMPLE_CONTENT / SAMPLE_NAME, folder / SAMPLE_NAME)
     write_post(folder, "undated.md", "title: No date\ntags: [undated, 无日期]")
+    huge = "title: Huge\ndate: 2025-12-31\ncategories: [huge]\ntags: [无日期]"
+    write_post(folder, "huge.md", huge, "长文。" * 20_000)
     (folder / "broken.md").write_text("---\ntitle: [unclosed\n---\nbody\n", "utf-8")
     return folder
+
+
+# Small enough that many feeds leave entries out (a feed of 20 posts is about 100 KB here).
+BUDGET = {"max_feed_bytes": 60_000}
 
 
 def files_under(folder: Path) -> dict[str, bytes]:
@@ -56,13 +62,13 @@ def built(settings: Settings, out: Path, caplog: pytest.LogCaptureFixture) -> di
 def test_build_is_the_same_bytes_with_one_or_two_workers_and_as_the_plain_path(
     corpus: Path, make_settings: MakeSettings, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    one = built(make_settings(content_dir=corpus, workers=1), tmp_path / "one", caplog)
-    two = built(make_settings(content_dir=corpus, workers=2), tmp_path / "two", caplog)
+    one = built(make_settings(content_dir=corpus, workers=1, **BUDGET), tmp_path / "one", caplog)
+    two = built(make_settings(content_dir=corpus, workers=2, **BUDGET), tmp_path / "two", caplog)
     assert one.keys() == two.keys()
     different = [path for path in one if one[path] != two[path]]
     assert different == []
 
-    settings = make_settings(content_dir=corpus)
+    settings = make_settings(content_dir=corpus, **BUDGET)
     index = build_index(read_posts(settings).posts, NOW, settings.item_limit, settings.future)
     plain = render_documents(index, settings)
     assert len(plain) > 1000
@@ -72,6 +78,13 @@ def test_build_is_the_same_bytes_with_one_or_two_workers_and_as_the_plain_path(
         assert brotli.decompress(two[path + ".br"]) == data, path
     twins = {path for path in two if path.endswith((".gz", ".br"))}
     assert two.keys() == plain.keys() | twins | {MANIFEST}
+
+    feeds = {path: data for path, data in plain.items() if path.endswith((".atom", ".rss"))}
+    assert max(len(data) for data in feeds.values()) <= BUDGET["max_feed_bytes"]
+    site = parse_feed(feeds["feed.atom"])
+    assert 5 < len(site.entries) < settings.item_limit  # the newest whole entries that fit
+    assert [e.id for e in site.entries] == [e.id for e in parse_feed(feeds["feed.rss"]).entries]
+    assert not any(b"<title>Huge</title>" in data for data in feeds.values())
 
 
 def test_service_cold_start_is_the_same_bytes_with_one_or_two_workers(

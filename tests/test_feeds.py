@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 
 from feedsvc.index import SITE_FEED, FeedKey, FeedKind, build_index
 from feedsvc.layout import FeedFormat, feed_path
-from feedsvc.refresh import read_posts, render_documents
+from feedsvc.refresh import build, read_posts, render_documents
 from feedsvc.settings import EXAMPLE_CONTENT, load_settings
 
 from .conftest import NOW, SAMPLE_NAME, MakeSettings, assert_valid_atom, parse_feed, write_post
@@ -106,6 +107,26 @@ def test_forbidden_characters_never_break_a_feed(
         if path.endswith((".atom", ".rss")):
             assert len(parse_feed(data).entries) >= 1
     assert_valid_atom(documents["feed.atom"])
+
+
+def test_a_feed_over_max_feed_bytes_keeps_its_newest_whole_entries(
+    content_dir: Path, make_settings: MakeSettings, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    for day in range(1, 11):  # about 10 KB each
+        meta = f"title: Post {day}\ndate: 2022-01-{day:02d}\ntags: [t]"
+        write_post(content_dir, f"p{day:02d}.md", meta, "<p>" + "字" * 3000 + "</p>")
+    huge = "title: Huge\ndate: 2022-02-01\ntags: [t]"
+    write_post(content_dir, "huge.md", huge, "<p>" + "大" * 20_000 + "</p>")  # too large alone
+    out = tmp_path / "out"
+    with caplog.at_level(logging.INFO, logger="feedsvc"):
+        build(make_settings(max_feed_bytes=40_000), out, NOW)
+    for path in ("feed.atom", "feed.rss", "tags/t.atom", "tags/t.rss"):
+        data = (out / path).read_bytes()
+        assert len(data) <= 40_000, path
+        titles = [entry.title for entry in parse_feed(data).entries]
+        assert titles == ["Post 10", "Post 9", "Post 8"], path  # whole entries, newest first
+    assert "left out huge.md, larger on its own than max_feed_bytes (40000)" in caplog.text
+    assert "oldest entries left out to stay within max_feed_bytes" in caplog.text
 
 
 def test_empty_site_gives_a_valid_empty_feed(make_settings: MakeSettings) -> None:
