@@ -141,7 +141,56 @@ class _Background:
             self._futures.clear()
 
 
-class InPlaceWriter:
+class _Writer:
+    """What both writers share. Each document is put (hashed at once, compressed and written by
+    background threads when its bytes must be written), written at once by a worker process
+    (write_now, then record here), or kept as the previous publish left it."""
+
+    folder: Path  # where documents are written
+    previous: dict[str, DocumentInfo]  # the manifest being replaced
+    fresh: bool  # the folder is new and nobody reads it yet: files are created directly
+
+    def __init__(self, now: int) -> None:
+        self._now = now
+        self._infos: dict[str, DocumentInfo] = {}
+        self._writes: dict[str, Future[DocumentInfo]] = {}
+        self._background = _Background()
+
+    def _must_write(self, path: str, info: DocumentInfo, changed: bool) -> bool:
+        """Whether the document's files must be written (else they are there as they should)."""
+        return changed
+
+    def put(self, path: str, data: bytes) -> None:
+        """Publish one document's bytes; unchanged ones are left as they are."""
+        info, changed = _info_for(path, data, self.previous, self._now)
+        self._infos[path] = info
+        if self._must_write(path, info, changed):
+            self._writes[path] = self._background.submit(
+                _write_document, self.folder, path, data, info, self.fresh
+            )
+
+    def write_now(self, path: str, data: bytes) -> tuple[DocumentInfo, bool]:
+        """Like put, but at once and without touching the writer's own state, so a worker
+        process can call it; the parent then calls `record` with what it returns."""
+        info, changed = _info_for(path, data, self.previous, self._now)
+        if self._must_write(path, info, changed):
+            return _write_document(self.folder, path, data, info, self.fresh), True
+        return info, False
+
+    def record(self, path: str, info: DocumentInfo, written: bool) -> None:
+        """Record a document another process published with `write_now`."""
+        self._infos[path] = info
+        if written:
+            done: Future[DocumentInfo] = Future()
+            done.set_result(info)
+            self._writes[path] = done
+
+    def keep(self, path: str) -> None:
+        """Carry a document over as the previous publish left it."""
+        self._infos[path] = self.previous[path]
+
+
+class InPlaceWriter(_Writer):
     """Publishes into a folder that is served as it is (`feedsvc build OUT_DIR`): each file is
     replaced atomically; files feedsvc did not write are never touched; documents of vanished
     feeds are removed at commit.
@@ -153,45 +202,20 @@ class InPlaceWriter:
     """
 
     def __init__(self, out_dir: Path, now: int) -> None:
+        super().__init__(now)
         self.out_dir = out_dir
         staging = _staging_folder(out_dir)
         self.fresh = staging is not None
-        self.previous: dict[str, DocumentInfo] = {}
+        self.previous = {}
         if staging is not None:
             self.folder = staging
         else:
             out_dir.mkdir(parents=True, exist_ok=True)
             self.folder = out_dir
             self.previous = read_manifest(out_dir)
-        self._now = now
-        self._infos: dict[str, DocumentInfo] = {}
-        self._writes: dict[str, Future[DocumentInfo]] = {}
-        self._background = _Background()
 
-    def put(self, path: str, data: bytes) -> None:
-        """Publish one document's bytes; unchanged and intact files are left alone."""
-        info, changed = _info_for(path, data, self.previous, self._now)
-        self._infos[path] = info
-        if changed or not _present(self.folder, path, info):
-            self._writes[path] = self._background.submit(
-                _write_document, self.folder, path, data, info, self.fresh
-            )
-
-    def write_now(self, path: str, data: bytes) -> tuple[DocumentInfo, bool]:
-        """Like put, but at once and without touching the writer's own state, so a worker
-        process can call it; the parent then calls `record` with what it returns."""
-        info, changed = _info_for(path, data, self.previous, self._now)
-        if changed or not _present(self.folder, path, info):
-            return _write_document(self.folder, path, data, info, self.fresh), True
-        return info, False
-
-    def record(self, path: str, info: DocumentInfo, written: bool) -> None:
-        """Record a document another process published with `write_now`."""
-        _record(self._infos, self._writes, path, info, written)
-
-    def keep(self, path: str) -> None:
-        """Keep a document as the previous publish left it."""
-        self._infos[path] = self.previous[path]
+    def _must_write(self, path: str, info: DocumentInfo, changed: bool) -> bool:
+        return changed or not _present(self.folder, path, info)  # a lost file is written again
 
     def commit(self) -> PublishReport:
         """Remove the documents not published this time and record the manifest."""
@@ -239,7 +263,7 @@ def _staging_folder(out_dir: Path) -> Path | None:
     return folder
 
 
-class GenerationWriter:
+class GenerationWriter(_Writer):
     """Publishes a complete new generation of a state folder, switched to in one rename at commit.
 
     Until commit, nothing a reader can see changes; abort (or a crash) leaves `current` as it was.
@@ -255,17 +279,15 @@ class GenerationWriter:
     ) -> None:
         """`known`: a generation and its manifest the caller holds (from the last commit), used
         instead of reading the manifest again when it is still the current one."""
+        super().__init__(now)
         self.state_dir = state_dir
         self.current = current_folder(state_dir)
+        self.fresh = self.current is None
         if known is not None and known[0] == self.current:
             self.previous = known[1]
         else:
             self.previous = read_manifest(self.current) if self.current else {}
         self.committed: tuple[Path, dict[str, DocumentInfo]] | None = None  # after a switch
-        self._now = now
-        self._infos: dict[str, DocumentInfo] = {}
-        self._writes: dict[str, Future[DocumentInfo]] = {}
-        self._background = _Background()
         self.pruning: threading.Thread | None = None  # removing old generations, after commit
         generations = state_dir / GENERATIONS
         generations.mkdir(parents=True, exist_ok=True)
@@ -282,31 +304,6 @@ class GenerationWriter:
             self.folder = Path(tempfile.mkdtemp(dir=generations, prefix=".new-"))
             previous = list(self.previous)
             self._linking = _Linker(self.current, self.folder, previous, self._stop_linking)
-
-    def put(self, path: str, data: bytes) -> None:
-        """Add one document; bytes equal to the previous generation's are linked, not written."""
-        info, changed = _info_for(path, data, self.previous, self._now)
-        self._infos[path] = info
-        if changed or self.current is None:
-            self._writes[path] = self._background.submit(
-                _write_document, self.folder, path, data, info, self.current is None
-            )
-
-    def write_now(self, path: str, data: bytes) -> tuple[DocumentInfo, bool]:
-        """Like put, but at once and without touching the writer's own state, so a worker
-        process can call it; the parent then calls `record` with what it returns."""
-        info, changed = _info_for(path, data, self.previous, self._now)
-        if changed or self.current is None:
-            return _write_document(self.folder, path, data, info, self.current is None), True
-        return info, False
-
-    def record(self, path: str, info: DocumentInfo, written: bool) -> None:
-        """Record a document another process published with `write_now`."""
-        _record(self._infos, self._writes, path, info, written)
-
-    def keep(self, path: str) -> None:
-        """Carry a document of the previous generation over unchanged (it is linked already)."""
-        self._infos[path] = self.previous[path]
 
     def commit(self) -> PublishReport:
         """Switch `current` to the new generation, unless nothing changed at all."""
@@ -403,26 +400,13 @@ _UMASK_HIDES_FILES = bool(_umask() & 0o644)
 
 def atomic_write(path: Path, data: bytes, mtime: int | None = None) -> None:
     """Write a temporary file beside `path`, then rename it over `path`: a reader sees the old
-    bytes or the new bytes, never part of either. A cold build writes tens of thousands of
-    files, so this is a handful of system calls: the folder is made only when it is missing, and
-    the temporary name is unique per process and thread (no random names, no retries)."""
+    bytes or the new bytes, never part of either. The temporary name is unique per process and
+    thread (no random names, no retries): a cold build writes tens of thousands of files."""
     target = os.fspath(path)
     folder, name = os.path.split(target)
     temporary = os.path.join(folder, f".tmp-{name}-{os.getpid()}-{threading.get_ident()}.part")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC
     try:
-        fd = os.open(temporary, flags, 0o644)
-    except FileNotFoundError:
-        os.makedirs(folder, exist_ok=True)
-        fd = os.open(temporary, flags, 0o644)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()  # before the mtime is set: a later write would move it
-            if _UMASK_HIDES_FILES:
-                os.fchmod(fd, 0o644)  # whatever the umask: nginx must be able to read it
-            if mtime is not None:
-                os.utime(fd, (mtime, mtime))
+        _write_file(temporary, data, mtime, os.O_TRUNC)  # a leftover of a killed run is reused
         os.replace(temporary, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -430,19 +414,27 @@ def atomic_write(path: Path, data: bytes, mtime: int | None = None) -> None:
         raise
 
 
-def _record(
-    infos: dict[str, DocumentInfo],
-    writes: dict[str, Future[DocumentInfo]],
-    path: str,
-    info: DocumentInfo,
-    written: bool,
-) -> None:
-    """Note a document published elsewhere, as put would have (a finished write, if written)."""
-    infos[path] = info
-    if written:
-        done: Future[DocumentInfo] = Future()
-        done.set_result(info)
-        writes[path] = done
+def _write_new(path: Path, data: bytes, mtime: int | None = None) -> None:
+    """Create a file that must not exist yet, in a folder no one reads yet."""
+    _write_file(os.fspath(path), data, mtime, os.O_EXCL)
+
+
+def _write_file(path: str, data: bytes, mtime: int | None, mode: int) -> None:
+    """Create (O_EXCL) or overwrite (O_TRUNC) one file, readable by the web server, stamped with
+    mtime; its folder is made only when missing: a handful of system calls per file."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC | mode
+    try:
+        fd = os.open(path, flags, 0o644)
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        fd = os.open(path, flags, 0o644)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+        f.flush()  # before the mtime is set: a later write would move it
+        if _UMASK_HIDES_FILES:
+            os.fchmod(fd, 0o644)  # whatever the umask: nginx must be able to read it
+        if mtime is not None:
+            os.utime(fd, (mtime, mtime))
 
 
 def _write_document(
@@ -459,23 +451,6 @@ def _write_document(
         encoded[encoding] = len(packed)
     write(folder / path, data, info.changed)  # last: its presence means all three exist
     return DocumentInfo(info.sha256, info.length, info.changed, encoded)
-
-
-def _write_new(path: Path, data: bytes, mtime: int | None = None) -> None:
-    """Create a file that must not exist yet, in a folder no one reads yet."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
-    try:
-        fd = os.open(path, flags, 0o644)
-    except FileNotFoundError:
-        os.makedirs(path.parent, exist_ok=True)
-        fd = os.open(path, flags, 0o644)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-        f.flush()  # before the mtime is set: a later write would move it
-        if _UMASK_HIDES_FILES:
-            os.fchmod(fd, 0o644)  # whatever the umask: nginx must be able to read it
-        if mtime is not None:
-            os.utime(fd, (mtime, mtime))
 
 
 # generations folder -> (spare folder, the linker filling it, the generation it copies). Only
