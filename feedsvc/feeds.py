@@ -77,12 +77,9 @@ class FeedAssembler:
         # indented and its namespaces declared exactly as inside a real document.
         self._containers = {fmt: _EntryContainer(settings, fmt) for fmt in FeedFormat}
 
-    def entries(self, post: Post, body: Body) -> tuple[bytes, ...]:
-        """The post's entry as it appears in a document of each format (FeedFormat order)."""
-        return self.entries_of_many([(post, body)])[0]
-
-    def entries_of_many(self, items: Sequence[tuple[Post, Body]]) -> list[tuple[bytes, ...]]:
-        """`entries` for each (post, body), one format after the other over all of them."""
+    def entries(self, items: Sequence[tuple[Post, Body]]) -> list[Entries]:
+        """Each (post, body)'s entry as it appears in a document of each format (FeedFormat
+        order), one format after the other over all of them (the code stays hot in caches)."""
         feed_entries = []
         for post, body in items:
             entry = FeedEntry()
@@ -137,7 +134,8 @@ class FeedAssembler:
             if self._fits_alone(key, posts[i], entries[i], heads, budget)
         ]
         if len(candidates) < len(posts):
-            left_out = [posts[i].source for i in range(len(posts)) if i not in candidates]
+            kept = set(candidates)
+            left_out = [post.source for i, post in enumerate(posts) if i not in kept]
             logger.warning(
                 "%s feed %r: left out %s, larger on its own than max_feed_bytes (%d)",
                 key.kind,

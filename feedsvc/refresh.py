@@ -437,7 +437,7 @@ class _Renderer:
                 [(post, text or "") for post, text in zip(batch, texts, strict=True)],
                 settings.excerpt_length,
             )
-            entries = assembler.entries_of_many(list(zip(batch, bodies, strict=True)))
+            entries = assembler.entries(list(zip(batch, bodies, strict=True)))
             return [(e, text is not None) for e, text in zip(entries, texts, strict=True)]
 
         batches = batched(needed, ENTRY_BATCH)
