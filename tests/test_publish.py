@@ -64,6 +64,18 @@ def test_files_are_readable_by_the_web_server_whatever_the_umask(
         assert (out / name).stat().st_mode & 0o777 == 0o644, name
 
 
+def test_a_first_build_never_replaces_a_folder_filled_meanwhile(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    writer = InPlaceWriter(out, T0)
+    writer.put("a.atom", b"<a/>")
+    (out / "someone-elses.txt").write_text("keep me")  # between the start and the commit
+    with pytest.raises(OSError, match="cannot move the new build into"):
+        writer.commit()
+    assert [p.name for p in out.iterdir()] == ["someone-elses.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no staging folder left
+
+
 def test_a_first_build_into_a_symlinked_folder_keeps_the_symlink(tmp_path: Path) -> None:
     real = tmp_path / "data" / "feeds"
     real.mkdir(parents=True)

@@ -1,0 +1,60 @@
+"""Worker processes: the same results in the same order as in one process, a worker's error
+reaches the caller, and stopping early leaves no worker behind."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from collections.abc import Sequence
+
+import pytest
+
+from feedsvc.workers import batched, run_batches, worker_count
+
+
+def pid_and_squares(batch: Sequence[int]) -> tuple[int, list[int]]:
+    return os.getpid(), [n * n for n in batch]
+
+
+def test_results_come_back_in_batch_order_from_other_processes() -> None:
+    batches = batched(list(range(100)), 7)
+    results = list(run_batches(pid_and_squares, batches, workers=2))
+    assert [square for _, squares in results for square in squares] == [n * n for n in range(100)]
+    assert os.getpid() not in {pid for pid, _ in results}
+    assert multiprocessing.active_children() == []
+
+
+def test_one_worker_runs_here_with_the_same_results() -> None:
+    batches = batched(list(range(100)), 7)
+    here = list(run_batches(pid_and_squares, batches, workers=1))
+    assert {pid for pid, _ in here} == {os.getpid()}
+    forked = list(run_batches(pid_and_squares, batches, workers=2))
+    assert [squares for _, squares in here] == [squares for _, squares in forked]
+
+
+def test_a_workers_error_reaches_the_caller() -> None:
+    def fail_on_five(batch: Sequence[int]) -> list[int]:
+        if 5 in batch:
+            raise ValueError(f"bad batch {list(batch)}")
+        return list(batch)
+
+    with pytest.raises(ValueError, match=r"bad batch \[4, 5\]"):
+        list(run_batches(fail_on_five, batched(list(range(10)), 2), workers=2))
+    assert multiprocessing.active_children() == []
+
+
+def test_stopping_early_leaves_no_worker_behind() -> None:
+    def slow(batch: Sequence[int]) -> list[int]:
+        time.sleep(0.05)
+        return list(batch)
+
+    results = run_batches(slow, batched(list(range(200)), 1), workers=2)
+    assert next(results) == [0]
+    results.close()  # as a cancelled refresh does, by raising
+    assert multiprocessing.active_children() == []
+
+
+def test_worker_count_zero_means_one_per_core() -> None:
+    assert worker_count(0) == (os.cpu_count() or 1)
+    assert worker_count(3) == 3
