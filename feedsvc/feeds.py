@@ -1,11 +1,12 @@
 """Render feeds to bytes with feedgen. Pure: no files, no HTTP, no clock.
 
-A post is in several feeds (the site's, its categories', its tags'), each in two formats. Rather
+A post is in several feeds (the site's, its categories', its tags'), each in three formats. Rather
 than have feedgen build and serialize every entry again for every feed, `FeedAssembler` renders
 each post's entry once per format, and each document is feedgen's own document for the feed
 without entries, with the entries' bytes put in before its closing tag. `render_feed` is the
 plain path, every entry built by feedgen inside the document; a test holds the two byte for byte
-equal on whole corpora.
+equal on whole corpora. JSON Feed, which feedgen does not write, is laid out by `json_feed` the
+same way: a head without items, and each post's item rendered once.
 """
 
 from __future__ import annotations
@@ -18,12 +19,15 @@ from collections.abc import Callable, Sequence
 
 import lxml.etree
 from feedgen.entry import FeedEntry
+from feedgen.ext.base import BaseExtension
 from feedgen.ext.dc import DcEntryExtension, DcExtension
 from feedgen.feed import FeedGenerator
 
+from feedsvc import json_feed
 from feedsvc.body import Body
 from feedsvc.index import SITE_FEED, FeedKey, FeedKind
 from feedsvc.layout import FORMATS, FeedFormat, feed_url
+from feedsvc.polling import PollingHints, polling_hints
 from feedsvc.posts import Post
 from feedsvc.settings import Settings
 from feedsvc.text import xml_safe
@@ -61,7 +65,10 @@ def render_feed(
     body_of: Callable[[Post], Body],
 ) -> bytes:
     """The complete document for one feed, entries in the given order (newest first), built
-    entirely by feedgen: the reference that `FeedAssembler` must equal."""
+    entirely by feedgen (JSON Feed: by json_feed): the reference that `FeedAssembler` must equal."""
+    if fmt is FeedFormat.JSON:
+        items = [_json_item(post, body_of(post), settings) for post in posts]
+        return json_feed.splice(_json_head(key, posts, settings), items)
     fg = _feed_without_entries(key, posts, fmt, settings)
     for post in posts:
         _fill_entry(fg.add_entry(order="append"), post, body_of(post), settings)
@@ -75,7 +82,7 @@ class FeedAssembler:
         self.settings = settings
         # A parsed empty feed of each format: each entry is serialized inside it, so it is
         # indented and its namespaces declared exactly as inside a real document.
-        self._containers = {fmt: _EntryContainer(settings, fmt) for fmt in FeedFormat}
+        self._containers = {fmt: _EntryContainer(settings, fmt) for fmt in _XML_FORMATS}
 
     def entries(self, items: Sequence[tuple[Post, Body]]) -> list[Entries]:
         """Each (post, body)'s entry as it appears in a document of each format (FeedFormat
@@ -87,7 +94,10 @@ class FeedAssembler:
             _fill_entry(entry, post, body, self.settings)
             feed_entries.append(entry)
         each_format = [
-            [self._containers[fmt].serialize(entry) for entry in feed_entries] for fmt in FeedFormat
+            [_json_item(post, body, self.settings) for post, body in items]
+            if fmt is FeedFormat.JSON
+            else [self._containers[fmt].serialize(entry) for entry in feed_entries]
+            for fmt in FeedFormat
         ]
         return list(zip(*each_format, strict=True))
 
@@ -115,6 +125,8 @@ class FeedAssembler:
         return [posts[i] for i in kept], documents
 
     def _head(self, key: FeedKey, posts: Sequence[Post], fmt: FeedFormat) -> bytes:
+        if fmt is FeedFormat.JSON:
+            return _json_head(key, posts, self.settings)
         return _serialize(_feed_without_entries(key, posts, fmt, self.settings), fmt)
 
     def _fitting(
@@ -155,7 +167,7 @@ class FeedAssembler:
                     head = len(heads[fmt])
                 else:
                     head = len(self._head(key, [posts[i] for i in candidates[:count]], fmt))
-                if head + sizes[count] <= budget:
+                if _size(fmt, head, sizes[count], count) <= budget:
                     break
                 count -= 1
         if count < len(candidates):
@@ -173,9 +185,9 @@ class FeedAssembler:
     ) -> bool:
         for fmt in FeedFormat:
             size = len(entry[FORMAT_ORDER[fmt]])
-            if size + len(heads[fmt]) + _DATE_ROOM <= budget:
+            if _size(fmt, len(heads[fmt]), size, 1) + _DATE_ROOM <= budget:
                 continue  # a one-post head differs from the whole feed's only in its date
-            if size + len(self._head(key, [post], fmt)) > budget:
+            if _size(fmt, len(self._head(key, [post], fmt)), size, 1) > budget:
                 return False
         return True
 
@@ -188,8 +200,15 @@ Entries = tuple[bytes, ...]
 FORMAT_ORDER = {fmt: position for position, fmt in enumerate(FeedFormat)}
 
 
+def _size(fmt: FeedFormat, head: int, entries: int, count: int) -> int:
+    """A document's length from its head's and its `count` entries' lengths."""
+    return json_feed.size(head, entries, count) if fmt is FeedFormat.JSON else head + entries
+
+
 def _splice(head: bytes, fmt: FeedFormat, entries: Sequence[bytes]) -> bytes:
     """The document: the head's bytes with the entries put in before its closing tag."""
+    if fmt is FeedFormat.JSON:
+        return json_feed.splice(head, entries)
     if not entries:
         return head
     cut = head.rindex(_CLOSING[fmt])
@@ -198,6 +217,7 @@ def _splice(head: bytes, fmt: FeedFormat, entries: Sequence[bytes]) -> bytes:
 
 # Where entries go in a pretty-printed document: before this closing tag, at the end.
 _CLOSING = {FeedFormat.ATOM: b"</feed>\n", FeedFormat.RSS: b"  </channel>\n</rss>\n"}
+_XML_FORMATS = tuple(_CLOSING)  # the formats feedgen writes
 
 
 # Whitespace between tags (the indentation) would otherwise stay in the tree and turn libxml2's
@@ -247,7 +267,73 @@ def _feed_without_entries(
     fg.author(name=xml_safe(settings.site_author))
     fg.generator(GENERATOR, uri=GENERATOR_URI)  # no version: an upgrade must not change bytes
     fg.updated(feed_updated(posts))
+    hints = polling_hints(settings)
+    fg.ttl(hints.ttl)
+    fg.register_extension("sy", _SyndicationExtension, None, atom=True, rss=True)
+    fg.sy.hints = hints
     return fg
+
+
+class _SyndicationExtension(BaseExtension):  # type: ignore[misc]  # feedgen has no types
+    """The RSS 1.0 Syndication module's sy:updatePeriod and sy:updateFrequency, in Atom and RSS.
+    (feedgen's own syndication extension writes sy:UpdatePeriod, which the module does not
+    define, and only in RSS.)"""
+
+    NAMESPACE = "http://purl.org/rss/1.0/modules/syndication/"
+
+    def __init__(self) -> None:
+        self.hints: PollingHints | None = None
+
+    def extend_ns(self) -> dict[str, str]:
+        return {"sy": self.NAMESPACE}
+
+    def extend_rss(self, rss: lxml.etree._Element) -> lxml.etree._Element:
+        self._add(rss[0])  # <channel>
+        return rss
+
+    def extend_atom(self, atom: lxml.etree._Element) -> lxml.etree._Element:
+        self._add(atom)
+        return atom
+
+    def _add(self, parent: lxml.etree._Element) -> None:
+        if self.hints is not None:
+            namespace = "{" + self.NAMESPACE + "}"
+            period = lxml.etree.SubElement(parent, namespace + "updatePeriod")
+            period.text = self.hints.update_period
+            frequency = lxml.etree.SubElement(parent, namespace + "updateFrequency")
+            frequency.text = str(self.hints.update_frequency)
+
+
+def _json_head(key: FeedKey, posts: Sequence[Post], settings: Settings) -> bytes:
+    """The JSON Feed without items: the same title, links, description, language and author as
+    the Atom and RSS documents of the feed."""
+    title = feed_title(key, settings)
+    fields = {
+        "title": title,
+        "home_page_url": settings.site_url,
+        "feed_url": feed_url(settings.feeds_base, key, FeedFormat.JSON),
+        "description": xml_safe(settings.site_description) or title,
+        "language": settings.language,
+        "authors": [{"name": xml_safe(settings.site_author)}],
+    }
+    return json_feed.head(fields)
+
+
+def _json_item(post: Post, body: Body, settings: Settings) -> bytes:
+    """One post as a JSON Feed item: the id, link, dates, content and summary of its entries in
+    the other formats, its categories and tags as `tags`."""
+    fields: dict[str, object] = {"id": post.id, "url": post.url, "title": post.title}
+    fields["content_html"] = body.html  # even when empty: an item must have some content
+    if body.summary:
+        fields["summary"] = body.summary
+    fields["date_published"] = post.date.isoformat()
+    fields["date_modified"] = post.updated.isoformat()
+    if post.author:
+        fields["authors"] = [{"name": post.author}]
+    terms = list(dict.fromkeys([*post.categories, *post.tags]))
+    if terms:
+        fields["tags"] = terms
+    return json_feed.item(fields)
 
 
 def _serialize(fg: FeedGenerator, fmt: FeedFormat) -> bytes:

@@ -1,9 +1,9 @@
 """The URL layout: where each feed lives, the same path over HTTP and on disk.
 
-    /feed.atom                   /feed.rss                    the whole site
-    /categories/<slug>.atom      /categories/<slug>.rss       one category
-    /tags/<slug>.atom            /tags/<slug>.rss             one tag
-    /feeds.opml                                               every feed, for import
+    /feed.atom              /feed.rss              /feed.json              the whole site
+    /categories/<slug>.atom /categories/<slug>.rss /categories/<slug>.json one category
+    /tags/<slug>.atom       /tags/<slug>.rss       /tags/<slug>.json       one tag
+    /feeds.opml  /feeds-rss.opml  /feeds-json.opml          every feed in one format, for import
     /                            (index.html)                 every feed, for people
 
 Subscribers keep these URLs for years: never change them.
@@ -18,7 +18,6 @@ from urllib.parse import quote
 
 from feedsvc.index import FeedKey, FeedKind
 
-OPML_PATH = "feeds.opml"
 INDEX_PATH = "index.html"
 STATUS_PATH = "status.json"  # beside the published set, not in it: it changes on every refresh
 
@@ -28,6 +27,7 @@ class FeedFormat(StrEnum):
 
     ATOM = "atom"
     RSS = "rss"
+    JSON = "json"  # JSON Feed 1.1
 
 
 @dataclass(frozen=True)
@@ -41,15 +41,16 @@ class FormatInfo:
 FORMATS: dict[FeedFormat, FormatInfo] = {
     FeedFormat.ATOM: FormatInfo("application/atom+xml", "Atom 1.0"),
     FeedFormat.RSS: FormatInfo("application/rss+xml", "RSS 2.0"),
+    FeedFormat.JSON: FormatInfo("application/feed+json", "JSON Feed 1.1"),
 }
 
 # Media types of every document suffix in the published set, feeds included.
 MEDIA_TYPES = {
     ".atom": FORMATS[FeedFormat.ATOM].media_type,
     ".rss": FORMATS[FeedFormat.RSS].media_type,
+    ".json": FORMATS[FeedFormat.JSON].media_type,
     ".opml": "text/x-opml",
     ".html": "text/html",
-    ".json": "application/json",
 }
 
 _FOLDERS = {FeedKind.CATEGORY: "categories", FeedKind.TAG: "tags"}
@@ -72,3 +73,11 @@ def feed_href(key: FeedKey, fmt: FeedFormat) -> str:
 def feed_url(site_url: str, key: FeedKey, fmt: FeedFormat) -> str:
     """The document's absolute URL, percent-encoded."""
     return site_url + feed_href(key, fmt)
+
+
+# One OPML list per format, so that importing one subscribes to each feed once.
+OPML_PATHS: dict[FeedFormat, str] = {
+    FeedFormat.ATOM: "feeds.opml",
+    FeedFormat.RSS: "feeds-rss.opml",
+    FeedFormat.JSON: "feeds-json.opml",
+}

@@ -1,4 +1,4 @@
-"""The OPML 2.0 list of every feed, so a reader can subscribe to all of them at once."""
+"""The OPML 2.0 lists of every feed, one per format, so a reader can subscribe to all at once."""
 
 from __future__ import annotations
 
@@ -8,21 +8,24 @@ import lxml.etree as etree
 
 from feedsvc.feeds import feed_title
 from feedsvc.index import FeedKey, FeedKind, Index
-from feedsvc.layout import FeedFormat, feed_url
+from feedsvc.layout import FORMATS, FeedFormat, feed_url
 from feedsvc.settings import Settings
 
 _GROUPS = {FeedKind.SITE: "Site", FeedKind.CATEGORY: "Categories", FeedKind.TAG: "Tags"}
 
 
-def render_opml(index: Index, settings: Settings) -> bytes:
-    """One outline per feed (its Atom URL), grouped as site, categories and tags.
+def render_opml(index: Index, settings: Settings, fmt: FeedFormat = FeedFormat.ATOM) -> bytes:
+    """One outline per feed (its URL in `fmt`), grouped as site, categories and tags.
 
-    Each feed is listed once, not once per format, so importing the list subscribes to each feed
-    once; its RSS twin is at the same path with `.rss`.
+    Each list names each feed once, not once per format, so importing it subscribes to each feed
+    once; the Atom list has no suffix in its title, as it had before the other formats came.
     """
     root = etree.Element("opml", version="2.0")
     head = etree.SubElement(root, "head")
-    etree.SubElement(head, "title").text = f"{feed_title(_site(index), settings)} — feeds"
+    title = f"{feed_title(_site(index), settings)} — feeds"
+    if fmt is not FeedFormat.ATOM:
+        title += f" ({FORMATS[fmt].label})"
+    etree.SubElement(head, "title").text = title
     # No dateModified: the list changes only when feeds come or go, not with every new post.
     etree.SubElement(head, "docs").text = "http://opml.org/spec2.opml"
     body = etree.SubElement(root, "body")
@@ -36,10 +39,10 @@ def render_opml(index: Index, settings: Settings) -> bytes:
             etree.SubElement(
                 group,
                 "outline",
-                type="rss",
+                type="rss",  # OPML 2.0's type for any feed
                 text=title,
                 title=title,
-                xmlUrl=feed_url(settings.feeds_base, key, FeedFormat.ATOM),
+                xmlUrl=feed_url(settings.feeds_base, key, fmt),
                 htmlUrl=settings.site_url,
             )
     return bytes(etree.tostring(root, encoding="UTF-8", xml_declaration=True, pretty_print=True))

@@ -30,11 +30,12 @@ from feedsvc.catalog import Catalog, CatalogUpdate, fingerprint, load_catalog, s
 from feedsvc.errors import PostError, RefreshCancelledError, RefreshError, TooManyRemovedError
 from feedsvc.feeds import Entries, FeedAssembler, render_feed
 from feedsvc.index import SITE_FEED, FeedKey, Index, build_index, is_visible
-from feedsvc.layout import INDEX_PATH, OPML_PATH, STATUS_PATH, FeedFormat, feed_path
+from feedsvc.layout import INDEX_PATH, OPML_PATHS, STATUS_PATH, FeedFormat, feed_path
 from feedsvc.ledger import IdLedger, load_ledger, save_ledger
 from feedsvc.live_index import LiveIndex
 from feedsvc.opml import render_opml
 from feedsvc.pages import render_index_page
+from feedsvc.polling import polling_hints
 from feedsvc.posts import Post, load_body
 from feedsvc.publish import (
     DocumentInfo,
@@ -104,7 +105,8 @@ def render_documents(index: Index, settings: Settings) -> dict[str, bytes]:
         held = _fitting_plainly(key, posts, settings, body_of)
         for fmt in FeedFormat:
             documents[feed_path(key, fmt)] = render_feed(key, held, fmt, settings, body_of)
-    documents[OPML_PATH] = render_opml(index, settings)
+    for fmt, path in OPML_PATHS.items():
+        documents[path] = render_opml(index, settings, fmt)
     documents[INDEX_PATH] = render_index_page(index, settings)
     return documents
 
@@ -283,7 +285,7 @@ class Refresher:
 
     def _nothing_to_do(self, update: CatalogUpdate, started: float) -> BuildReport:
         index, bad = self._last
-        documents = len(self.signatures) + 2  # every feed document, the OPML list, the index page
+        documents = len(self.signatures) + 1  # every feed document, the OPML lists, the index page
         return _report(update, index, bad, 0, PublishReport(0, documents, 0), started)
 
     def _check_removals(self, catalog: Catalog) -> None:
@@ -363,6 +365,9 @@ class _Renderer:
         self.cache = dict(cache)
         self._incomplete: dict[Post, Entries] = {}  # rendered without a body: not kept
         self.base = hashlib.sha1(fingerprint(settings).encode(), usedforsecurity=False)
+        # The refresh interval only changes how the service runs, except for the polling hints
+        # that documents carry.
+        self.base.update(repr(polling_hints(settings)).encode())
 
     def signature(self, key: FeedKey, posts: list[Post]) -> str:
         """Everything a feed's bytes depend on: settings, version, name, and its entries."""
@@ -407,15 +412,16 @@ class _Renderer:
             for key, posts, fmt in stale:
                 if any(post in self._incomplete for post in posts):
                     signatures[feed_path(key, fmt)] = INCOMPLETE
-        feeds = self.base.copy()  # the OPML list changes only when the set of feeds does
+        feeds = self.base.copy()  # the OPML lists change only when the set of feeds does
         feeds.update("\0".join(f"{key.kind}/{key.name}" for key in index.feeds).encode())
-        signatures[OPML_PATH] = feeds.hexdigest()
         rendered = len(stale) + 1
-        if usable.get(OPML_PATH) == signatures[OPML_PATH]:
-            writer.keep(OPML_PATH)
-        else:
-            writer.put(OPML_PATH, render_opml(index, self.settings))
-            rendered += 1
+        for fmt, path in OPML_PATHS.items():
+            signatures[path] = feeds.hexdigest()
+            if usable.get(path) == signatures[path]:
+                writer.keep(path)
+            else:
+                writer.put(path, render_opml(index, self.settings, fmt))
+                rendered += 1
         writer.put(INDEX_PATH, render_index_page(index, self.settings))
         return rendered
 

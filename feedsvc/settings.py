@@ -86,7 +86,9 @@ class Settings:
         "Folder names never read for posts (hidden files and folders are always skipped).",
     )
     refresh_interval: float = _setting(
-        60.0, "Seconds between refreshes of the content directory (fractions allowed)."
+        60.0,
+        "Seconds between refreshes of the content directory (fractions allowed); also the "
+        "polling hint: max-age, RSS <ttl>, sy:updateFrequency.",
     )
     watch: bool = _setting(
         False, "Also refresh within a second of any change in the content directory (watchdog)."
@@ -102,7 +104,6 @@ class Settings:
         Path("~/.local/state/feedsvc").expanduser(),
         "Folder of the service's published set (serve, worker); give each site its own.",
     )
-    cache_max_age: int = _setting(300, "Seconds readers and caches may reuse a feed (max-age).")
     stale_while_revalidate: int = _setting(
         300, "Seconds a cache may serve a stale feed while it revalidates (RFC 5861)."
     )
@@ -319,7 +320,6 @@ _CHECKS: dict[str, Callable[[Any], str | None]] = {
     "excerpt_length": _at_least(1),
     "max_post_bytes": _at_least(1),
     "max_terms_per_post": _at_least(1),
-    "cache_max_age": _at_least(0),
     "refresh_interval": lambda n: None if n > 0 else f"must be more than 0, got {n}",
     "workers": _at_least(0),
     "max_removed_share": lambda n: None if 0 <= n <= 1 else f"must be from 0 to 1, got {n}",

@@ -23,6 +23,7 @@ from werkzeug.http import is_resource_modified, parse_accept_header
 from werkzeug.wsgi import get_path_info, wrap_file
 
 from feedsvc.layout import INDEX_PATH, STATUS_PATH
+from feedsvc.polling import polling_hints
 from feedsvc.served import IDENTITY, Document, LiveSet
 from feedsvc.settings import Settings
 
@@ -37,10 +38,11 @@ _RETRY_SOON = [("Content-Type", "text/plain; charset=utf-8"), ("Retry-After", "1
 
 
 def cache_control(settings: Settings) -> str:
-    """The Cache-Control of every document: public, max-age and RFC 5861's two extensions."""
+    """The Cache-Control of every document: public, max-age (the refresh interval: see polling)
+    and RFC 5861's two extensions."""
     header = ResponseCacheControl()
     header.public = True
-    header.max_age = settings.cache_max_age
+    header.max_age = polling_hints(settings).max_age
     header.stale_while_revalidate = settings.stale_while_revalidate
     header.stale_if_error = settings.stale_if_error
     return header.to_header()

@@ -13,6 +13,8 @@ import pytest
 
 from feedsvc.settings import EXAMPLE_CONTENT, Settings, load_settings
 
+from .jsonfeeds import read_json_feed
+
 TESTS = Path(__file__).parent
 REPO = TESTS.parent
 SAMPLE_NAME = "000_115a54e5f9c4b57d.txt"
@@ -68,7 +70,10 @@ def write_post(folder: Path, name: str, front_matter: str, body: str = "Body tex
 
 
 def parse_feed(data: bytes) -> feedparser.FeedParserDict:
-    """Parse a document with feedparser and fail on anything it found wrong."""
+    """Parse a document with feedparser and fail on anything it found wrong (a JSON Feed: check
+    it against JSON Feed 1.1 and show it as feedparser would)."""
+    if data.startswith(b"{"):
+        return read_json_feed(data)
     parsed = feedparser.parse(data)
     assert not parsed.bozo, parsed.get("bozo_exception")
     return parsed

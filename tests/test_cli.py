@@ -37,7 +37,7 @@ def test_build_writes_the_url_layout_and_opml(tmp_path: Path, sample_dir: Path) 
     result = run("build", str(out), "--content", str(sample_dir))
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(
-        "1 posts, 3 feeds (8 documents written, 0 unchanged, 0 removed)"
+        "1 posts, 3 feeds (13 documents written, 0 unchanged, 0 removed)"
     )
     assert ", 0 bad files, " in result.stdout
     written = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
@@ -45,11 +45,16 @@ def test_build_writes_the_url_layout_and_opml(tmp_path: Path, sample_dir: Path) 
         "feed.atom",
         "feed.rss",
         "feeds.opml",
+        "feeds-rss.opml",
+        "feeds-json.opml",
         "index.html",
         f"categories/{CATEGORY}.atom",
         f"categories/{CATEGORY}.rss",
         f"tags/{TAG}.atom",
         f"tags/{TAG}.rss",
+        "feed.json",
+        f"categories/{CATEGORY}.json",
+        f"tags/{TAG}.json",
     ]
     twins = [d + s for d in documents for s in ("", ".gz", ".br")]
     assert written == sorted([MANIFEST, ".feedsvc-ids.sqlite", *twins])  # + the id ledger
@@ -78,7 +83,7 @@ def test_rebuild_leaves_unchanged_files_alone_and_removes_gone_feeds(
     gone.unlink()
     result = run("build", str(out), "--content", str(content_dir))
     # written: the site feed in both formats, the OPML list and the index page; unchanged: tag keep
-    assert "(4 documents written, 2 unchanged, 2 removed)" in result.stdout
+    assert "(7 documents written, 3 unchanged, 3 removed)" in result.stdout
     assert (out / "tags/keep.atom").stat().st_mtime_ns == before
     assert not (out / "tags/gone.atom").exists()
     assert (out / "mine.txt").exists()

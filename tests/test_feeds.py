@@ -44,7 +44,8 @@ def test_sample_feeds(sample_dir: Path, make_settings: MakeSettings, fmt: FeedFo
         assert 'href="https://finews.withounder.com/"' in entry.content[0].value
         assert entry.summary.startswith("上海证券报近日获悉")
         assert feed.feed.language == "zh-CN"
-        assert feed.feed.generator == "feedsvc"
+        if fmt is not FeedFormat.JSON:  # JSON Feed names no generator
+            assert feed.feed.generator == "feedsvc"
     assert "2022-05-30T11:16:46+08:00" in documents["feed.atom"].decode()
     assert "Mon, 30 May 2022 11:16:46 +0800" in documents["feed.rss"].decode()
     category = parse_feed(documents[f"categories/{CATEGORY}.{fmt}"]).feed
@@ -131,7 +132,15 @@ def test_a_feed_over_max_feed_bytes_keeps_its_newest_whole_entries(
 
 def test_empty_site_gives_a_valid_empty_feed(make_settings: MakeSettings) -> None:
     documents = _documents(make_settings)
-    assert sorted(documents) == ["feed.atom", "feed.rss", "feeds.opml", "index.html"]
+    assert sorted(documents) == [
+        "feed.atom",
+        "feed.json",
+        "feed.rss",
+        "feeds-json.opml",
+        "feeds-rss.opml",
+        "feeds.opml",
+        "index.html",
+    ]
     for fmt in FeedFormat:
         assert parse_feed(documents[f"feed.{fmt}"]).entries == []
     assert_valid_atom(documents["feed.atom"])
@@ -167,6 +176,7 @@ def test_golden_example_feeds() -> None:
         feed_path(SITE_FEED, FeedFormat.RSS),
         feed_path(FeedKey(FeedKind.CATEGORY, CATEGORY, CATEGORY), FeedFormat.ATOM),
         feed_path(FeedKey(FeedKind.TAG, TAG, TAG), FeedFormat.RSS),
+        feed_path(FeedKey(FeedKind.TAG, TAG, TAG), FeedFormat.JSON),
         "feeds.opml",
     ]
     if os.environ.get("FEEDSVC_REGENERATE_GOLDEN"):
@@ -182,3 +192,28 @@ def test_sample_is_in_the_example_unchanged() -> None:
     if shared.exists():
         assert (EXAMPLE_CONTENT / SAMPLE_NAME).read_bytes() == shared.read_bytes()
     assert (EXAMPLE_CONTENT / SAMPLE_NAME).read_bytes().startswith(b"---\nlayout: post\n")
+
+
+def test_json_feed_holds_what_atom_and_rss_hold(make_settings: MakeSettings) -> None:
+    """Same ids, links, dates, content, summary and terms in every format, for every feed of the
+    example; every JSON Feed checked against JSON Feed 1.1's fields and types."""
+    documents = _documents(make_settings, content_dir=EXAMPLE_CONTENT)
+    feeds = [path.removesuffix(".json") for path in documents if path.endswith(".json")]
+    assert len(feeds) > 20
+    for feed in feeds:
+        views = {fmt: parse_feed(documents[f"{feed}.{fmt}"]) for fmt in FeedFormat}
+        json_feed = views[FeedFormat.JSON]
+        assert json_feed.feed.language == "zh-CN"
+        self_link = {link.rel: link.href for link in json_feed.feed.links}["self"]
+        assert self_link.endswith(quote(f"{feed}.json"))
+        for fmt in (FeedFormat.ATOM, FeedFormat.RSS):
+            assert json_feed.feed.title == views[fmt].feed.title
+            for item, entry in zip(json_feed.entries, views[fmt].entries, strict=True):
+                assert (item.id, item.link, item.title) == (entry.id, entry.link, entry.title)
+                assert item.published_parsed[:6] == entry.published_parsed[:6]
+                assert item.summary == entry.summary
+                assert [t.term for t in item.tags] == [t.term for t in entry.tags]
+                if fmt is FeedFormat.ATOM:
+                    assert item.updated_parsed[:6] == entry.updated_parsed[:6]
+                    # feedparser strips the ends of what it reads
+                    assert item.content[0].value.strip() == entry.content[0].value

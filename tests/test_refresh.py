@@ -20,6 +20,7 @@ import pytest
 
 from feedsvc.catalog import Catalog, fingerprint
 from feedsvc.index import SITE_FEED, build_index
+from feedsvc.layout import OPML_PATHS, FeedFormat
 from feedsvc.publish import MANIFEST, GenerationWriter, current_folder, read_manifest
 from feedsvc.refresh import INCOMPLETE, Refresher, _Renderer
 from feedsvc.settings import Settings
@@ -96,8 +97,10 @@ def test_one_edit_changes_only_its_feeds(site: Settings) -> None:
     assert report is not None and report.read == 1
     after = published(site)
     changed = {p for p in after if after[p] != before.get(p)}
-    expected = {f"{feed}.{fmt}" for feed in index_before[victim] for fmt in ("atom", "rss")}
-    assert changed == expected | {"feeds.opml", "index.html"} - _unchanged_pages(before, after)
+    expected = {f"{feed}.{fmt}" for feed in index_before[victim] for fmt in FeedFormat}
+    assert changed == expected | {"index.html", *OPML_PATHS.values()} - _unchanged_pages(
+        before, after
+    )
     after_times = read_manifest(current_folder(site.state_dir))  # type: ignore[arg-type]
     for path_ in before:
         if path_ not in changed:
@@ -105,7 +108,7 @@ def test_one_edit_changes_only_its_feeds(site: Settings) -> None:
 
 
 def _unchanged_pages(before: dict[str, str], after: dict[str, str]) -> set[str]:
-    return {p for p in ("feeds.opml", "index.html") if before.get(p) == after.get(p)}
+    return {p for p in ("index.html", *OPML_PATHS.values()) if before.get(p) == after.get(p)}
 
 
 def _feeds_of_posts(settings: Settings) -> dict[str, set[str]]:
