@@ -27,6 +27,7 @@ from feedsvc.layout import FORMATS, FeedFormat, feed_url
 from feedsvc.posts import Post
 from feedsvc.settings import Settings
 from feedsvc.text import xml_safe
+from feedsvc.websub import advertise_hub
 
 logger = logging.getLogger(__name__)
 
@@ -247,6 +248,8 @@ def _feed_without_entries(
     fg.author(name=xml_safe(settings.site_author))
     fg.generator(GENERATOR, uri=GENERATOR_URI)  # no version: an upgrade must not change bytes
     fg.updated(feed_updated(posts))
+    if settings.websub_hub:
+        advertise_hub(fg, settings.websub_hub)
     return fg
 
 
