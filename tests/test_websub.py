@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import urllib.parse
+import urllib.request
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -29,8 +30,8 @@ from feedsvc.settings import Settings
 from feedsvc.web import create_app
 from feedsvc.websub import document_url, is_feed
 
-from .conftest import NOW, MakeSettings, assert_valid_atom, parse_feed, write_post
-from .servers import free_port
+from .conftest import NOW, REPO, MakeSettings, assert_valid_atom, parse_feed, write_post
+from .servers import free_port, nginx
 
 NS = {"a": "http://www.w3.org/2005/Atom"}
 WAIT = 30  # seconds: only a safety net, so that a broken test fails instead of hanging
@@ -407,3 +408,28 @@ def test_build_pings_the_hub_for_the_feeds_it_wrote(
     again = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
     assert f"hub {hub.url}: 0 feeds pinged, 0 failed" in again.stdout
     assert hub.topics() == []
+
+
+def test_nginx_sends_the_same_link_headers_with_its_websub_block(
+    small_site: Path, make_settings: MakeSettings, tmp_path: Path
+) -> None:
+    """config/nginx.conf's commented WebSub block, filled in, gives feedsvc's Link headers (for
+    a client that percent-encodes the path as the feed's URL does)."""
+    settings = make_settings(
+        state_dir=tmp_path / "state",
+        websub_hub="https://hub.example/",
+        feeds_url="https://feeds.example.com/",
+    )
+    Refresher(settings).refresh(NOW)
+    site = (REPO / "config" / "nginx.conf").read_text().replace("#websub ", "")
+    with nginx(settings.state_dir, tmp_path, site) as server:
+        for path in ("feed.atom", "categories/markets.rss", "tags/债券.atom"):
+            with urllib.request.urlopen(server.url + urllib.parse.quote(path)) as response:
+                assert link_header(response.headers["Link"]) == {
+                    "hub": "https://hub.example/",
+                    "self": document_url(settings.feeds_base, path),
+                }
+                assert response.headers["Cache-Control"].startswith("public, max-age=300")
+                assert response.headers.get_all("Vary") == ["Accept-Encoding"]
+        with urllib.request.urlopen(server.url + "feeds.opml") as response:
+            assert response.headers["Link"] is None
