@@ -1,9 +1,9 @@
 """Tell the WebSub hub which feeds changed, from a thread of its own, retrying while it fails.
 
-After a publish, the refresher (and `feedsvc build`) hands `HubPinger` the paths whose bytes
-changed; the hub then fetches those feeds and pushes them to its subscribers. WebSub 1.0 leaves
-this notification to the hub; the form every hub accepts is a form-encoded POST of
-`hub.mode=publish` and `hub.url=<the feed's URL>`.
+After a publish, the refresher process (scheduler.py) and `feedsvc build` hand `HubPinger` the
+paths whose bytes changed; the hub then fetches those feeds and pushes them to its subscribers.
+WebSub 1.0 leaves this notification to the hub; the de-facto form hubs accept is a form-encoded
+POST of `hub.mode=publish` and `hub.url=<the feed's URL>`.
 """
 
 from __future__ import annotations
