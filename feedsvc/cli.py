@@ -14,6 +14,7 @@ from typing import Any, TextIO
 
 from feedsvc import __version__
 from feedsvc.errors import ConfigError, PostError
+from feedsvc.hubping import HubPinger
 from feedsvc.index import build_index
 from feedsvc.refresh import build, read_posts
 from feedsvc.settings import SERVERS, Settings, load_settings
@@ -108,6 +109,12 @@ def _build(args: argparse.Namespace, settings: Settings) -> int:
         f"{published.removed} removed), {len(report.bad)} bad files, "
         f"{report.seconds:.2f} s -> {args.out_dir}"
     )
+    pinger = HubPinger.for_settings(settings)
+    if pinger is not None:  # the files are served as they are written: the hub may fetch now
+        pinger.published(report.published.changed)
+        pinger.wait_idle()
+        pinger.close()
+        print(f"hub {pinger.hub}: {pinger.delivered} feeds pinged, {pinger.failed} failed")
     return 0
 
 

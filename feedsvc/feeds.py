@@ -31,6 +31,7 @@ from feedsvc.polling import PollingHints, polling_hints
 from feedsvc.posts import Post
 from feedsvc.settings import Settings
 from feedsvc.text import xml_safe
+from feedsvc.websub import advertise_hub
 
 logger = logging.getLogger(__name__)
 
@@ -271,6 +272,8 @@ def _feed_without_entries(
     fg.ttl(hints.ttl)
     fg.register_extension("sy", _SyndicationExtension, None, atom=True, rss=True)
     fg.sy.hints = hints
+    if settings.websub_hub:
+        advertise_hub(fg, settings.websub_hub)
     return fg
 
 
@@ -308,7 +311,7 @@ def _json_head(key: FeedKey, posts: Sequence[Post], settings: Settings) -> bytes
     """The JSON Feed without items: the same title, links, description, language and author as
     the Atom and RSS documents of the feed."""
     title = feed_title(key, settings)
-    fields = {
+    fields: dict[str, object] = {
         "title": title,
         "home_page_url": settings.site_url,
         "feed_url": feed_url(settings.feeds_base, key, FeedFormat.JSON),
@@ -316,6 +319,8 @@ def _json_head(key: FeedKey, posts: Sequence[Post], settings: Settings) -> bytes
         "language": settings.language,
         "authors": [{"name": xml_safe(settings.site_author)}],
     }
+    if settings.websub_hub:
+        fields["hubs"] = [{"type": "WebSub", "url": settings.websub_hub}]
     return json_feed.head(fields)
 
 

@@ -80,6 +80,7 @@ class PublishReport:
     written: int  # documents whose bytes changed or that are new
     unchanged: int  # documents left exactly as they were (same bytes, same mtime)
     removed: int  # documents of feeds that no longer exist
+    changed: tuple[str, ...] = ()  # paths of the documents written: the hub is told of these
 
 
 def digest(data: bytes) -> str:
@@ -234,7 +235,7 @@ class InPlaceWriter(_Writer):
             except OSError as exc:
                 self.abort()
                 raise OSError(f"cannot move the new build into {self.out_dir}: {exc}") from exc
-        return PublishReport(written, len(self._infos) - written, len(gone))
+        return PublishReport(written, len(self._infos) - written, len(gone), tuple(self._writes))
 
     def abort(self) -> None:
         """Stop; files already replaced stay (each is complete), the manifest stays the old one.
@@ -309,7 +310,7 @@ class GenerationWriter(_Writer):
         """Switch `current` to the new generation, unless nothing changed at all."""
         gone = self.previous.keys() - self._infos.keys()
         written = len(self._writes)
-        report = PublishReport(written, len(self._infos) - written, len(gone))
+        report = PublishReport(written, len(self._infos) - written, len(gone), tuple(self._writes))
         if self.current is not None and not written and not gone:
             self.abort()
             return report

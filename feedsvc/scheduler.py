@@ -19,6 +19,7 @@ from types import FrameType
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from feedsvc.hubping import HubPinger
 from feedsvc.refresh import Refresher
 from feedsvc.settings import Settings
 
@@ -39,10 +40,14 @@ def utc_now() -> dt.datetime:
 class RefreshWorker:
     """Runs refreshes on a schedule (and on file changes) until stopped."""
 
-    def __init__(self, settings: Settings, clock: Clock = utc_now) -> None:
+    def __init__(
+        self, settings: Settings, clock: Clock = utc_now, pinger: HubPinger | None = None
+    ) -> None:
+        """`pinger`: tells the WebSub hub what changed; by default the configured hub's, if any."""
         self.settings = settings
         self.clock = clock
         self.refresher = Refresher(settings)
+        self.pinger = pinger or HubPinger.for_settings(settings)
         self.cancel = threading.Event()  # set on shutdown: a refresh under way gives up
         self.dirty = threading.Event()  # a change arrived while a refresh was running
         self.lock = threading.Lock()
@@ -78,6 +83,8 @@ class RefreshWorker:
             self.scheduler.start()
         finally:
             self._stop_observer()
+            if self.pinger is not None:
+                self.pinger.close(timeout=1)  # a ping under way must not hold up the exit
 
     def refresh_until_clean(self) -> None:
         """One refresh, and another at once if files changed while it ran. On schedule it scans
@@ -91,7 +98,9 @@ class RefreshWorker:
             )
             if full:
                 self.last_full_scan = time.monotonic()
-            self.refresher.refresh(self.clock(), self.cancel, None if full else changed)
+            report = self.refresher.refresh(self.clock(), self.cancel, None if full else changed)
+            if report is not None and self.pinger is not None:
+                self.pinger.published(report.published.changed)  # queued: never waits for the hub
             job = self.scheduler.get_job(JOB_ID)
             self.refresher.record_next_run(job.next_run_time if job else None)
             if not self.dirty.is_set():

@@ -22,6 +22,14 @@ from feedsvc.publish import ENCODINGS, DocumentInfo, current_folder, read_manife
 IDENTITY = "identity"
 RECHECK_SECONDS = 0.1  # how stale a worker's view of `current` may get
 
+# path -> headers a document's 200s carry besides the caching ones (WebSub's Link headers).
+ExtraHeaders = Callable[[str], list[tuple[str, str]]]
+
+
+def no_extra_headers(path: str) -> list[tuple[str, str]]:
+    """The default: documents carry only the caching headers."""
+    return []
+
 
 @dataclass(frozen=True)
 class Variant:
@@ -49,11 +57,16 @@ class PublishedSet:
     first request (a large site has thousands, and a worker switches sets after every refresh)."""
 
     def __init__(
-        self, folder: Path | None, infos: dict[str, DocumentInfo], cache_control: str
+        self,
+        folder: Path | None,
+        infos: dict[str, DocumentInfo],
+        cache_control: str,
+        extra: ExtraHeaders = no_extra_headers,
     ) -> None:
         self.folder = folder  # None before anything was published
         self._infos = infos
         self._cache_control = cache_control
+        self._extra = extra
         self._documents: dict[str, Document] = {}
 
     def __len__(self) -> int:
@@ -67,17 +80,24 @@ class PublishedSet:
             if info is None:
                 return None
             document = self._documents[path] = _prepare(
-                self.folder, path, info, self._cache_control
+                self.folder, path, info, self._cache_control, self._extra(path)
             )
         return document
 
     @classmethod
-    def load(cls, folder: Path | None, cache_control: str = "no-cache") -> PublishedSet:
+    def load(
+        cls,
+        folder: Path | None,
+        cache_control: str = "no-cache",
+        extra: ExtraHeaders = no_extra_headers,
+    ) -> PublishedSet:
         """Read a generation's manifest (an empty set for None)."""
-        return cls(folder, read_manifest(folder) if folder else {}, cache_control)
+        return cls(folder, read_manifest(folder) if folder else {}, cache_control, extra)
 
 
-def _prepare(folder: Path, path: str, info: DocumentInfo, cache_control: str) -> Document:
+def _prepare(
+    folder: Path, path: str, info: DocumentInfo, cache_control: str, extra: list[tuple[str, str]]
+) -> Document:
     """A document's variants with every header they are sent with."""
     media_type = _media_type(path)
     last_modified = dt.datetime.fromtimestamp(info.changed, dt.UTC)
@@ -94,7 +114,7 @@ def _prepare(folder: Path, path: str, info: DocumentInfo, cache_control: str) ->
             ("Cache-Control", cache_control),
             ("Vary", "Accept-Encoding"),
         ]
-        full = [("Content-Type", media_type), ("Content-Length", str(length)), *common]
+        full = [("Content-Type", media_type), ("Content-Length", str(length)), *common, *extra]
         if encoding != IDENTITY:
             full.append(("Content-Encoding", encoding))
         variants[encoding] = Variant(folder / (path + suffix), length, etag, encoding, full, common)
@@ -109,13 +129,15 @@ class LiveSet:
         state_dir: Path,
         cache_control: str = "no-cache",
         clock: Callable[[], float] = time.monotonic,
+        extra: ExtraHeaders = no_extra_headers,
     ) -> None:
         self._state_dir = state_dir
         self._cache_control = cache_control
+        self._extra = extra
         self._clock = clock
         self._lock = threading.Lock()
         self._checked = -RECHECK_SECONDS
-        self._set = PublishedSet.load(None, cache_control)
+        self._set = PublishedSet.load(None, cache_control, extra)
 
     def get(self) -> PublishedSet:
         """The newest published set, checking `current` at most every RECHECK_SECONDS. One thread
@@ -126,7 +148,7 @@ class LiveSet:
         try:
             folder = current_folder(self._state_dir)
             if folder != self._set.folder:
-                self._set = PublishedSet.load(folder, self._cache_control)
+                self._set = PublishedSet.load(folder, self._cache_control, self._extra)
             self._checked = now
         finally:
             self._lock.release()

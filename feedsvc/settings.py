@@ -110,6 +110,9 @@ class Settings:
     stale_if_error: int = _setting(
         86400, "Seconds a cache may serve a stale feed when feedsvc fails (RFC 5861)."
     )
+    websub_hub: str = _setting(
+        "", "WebSub hub URL: feeds advertise it and it is pinged when they change. Empty: off."
+    )
     server: str = _setting(
         "gunicorn", "HTTP server of `feedsvc serve`: gunicorn, or granian (faster; see README)."
     )
@@ -313,6 +316,7 @@ def _check_title_template(template: str) -> str | None:
 _CHECKS: dict[str, Callable[[Any], str | None]] = {
     "site_url": _check_url,
     "feeds_url": lambda url: _check_url(url) if url else None,
+    "websub_hub": lambda url: _check_url(url) if url else None,
     "timezone": _check_zone,
     "content_dir": _check_content_dir,
     "item_limit": _at_least(1),

@@ -26,6 +26,7 @@ from feedsvc.layout import INDEX_PATH, STATUS_PATH
 from feedsvc.polling import polling_hints
 from feedsvc.served import IDENTITY, Document, LiveSet
 from feedsvc.settings import Settings
+from feedsvc.websub import link_headers
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -51,7 +52,7 @@ def cache_control(settings: Settings) -> str:
 def create_app(settings: Settings) -> Flask:
     """The app serving settings.state_dir's current generation, as GenerationWriter made it."""
     app = Flask("feedsvc")
-    live = LiveSet(settings.state_dir, cache_control(settings))
+    live = LiveSet(settings.state_dir, cache_control(settings), extra=link_headers(settings))
     app.wsgi_app = _Documents(app.wsgi_app, live)  # type: ignore[method-assign]
 
     @app.before_request

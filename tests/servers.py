@@ -98,12 +98,13 @@ def feedsvc_server(
 
 
 @contextlib.contextmanager
-def nginx(state_dir: Path, workdir: Path) -> Iterator[Server]:
-    """Debian's nginx serving state_dir/current with config/nginx.conf, on a free loopback port."""
+def nginx(state_dir: Path, workdir: Path, site: str | None = None) -> Iterator[Server]:
+    """Debian's nginx serving state_dir/current with config/nginx.conf (or `site`, a variant of
+    it), on a free loopback port."""
     port = free_port()
     folder = workdir / f"nginx-{port}"
     folder.mkdir(parents=True)
-    site = (REPO / "config" / "nginx.conf").read_text()
+    site = site or (REPO / "config" / "nginx.conf").read_text()
     site = site.replace("listen 8080;", f"listen 127.0.0.1:{port};")
     site = site.replace("listen [::]:8080;", "")
     site = site.replace("/var/lib/feedsvc/", f"{state_dir}/")

@@ -77,6 +77,7 @@ def test_environment_overrides_the_file(tmp_path: Path) -> None:
         ('content_dir = "missing"', "does not exist"),
         ('timezone = "Mars/Olympus"', "unknown time zone 'Mars/Olympus'"),
         ('site_url = "news.example.com"', "is not an absolute http(s) URL"),
+        ('websub_hub = "ftp://hub.example/"', "websub_hub: 'ftp://hub.example/' is not"),
         ('tag_feed_title = "{tag}"', "may use only {name} and {site_title}"),
         ("exclude = [1]", "exclude: expected a list of strings"),
         ("item_limit = ", "site.toml"),
