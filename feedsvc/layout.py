@@ -3,6 +3,7 @@
     /feed.atom                   /feed.rss                    the whole site
     /categories/<slug>.atom      /categories/<slug>.rss       one category
     /tags/<slug>.atom            /tags/<slug>.rss             one tag
+    /feed.html, /categories/<slug>.html, /tags/<slug>.html    each feed's page, for people
     /feeds.opml                                               every feed, for import
     /                            (index.html)                 every feed, for people
 
@@ -20,6 +21,7 @@ from feedsvc.index import FeedKey, FeedKind
 
 OPML_PATH = "feeds.opml"
 INDEX_PATH = "index.html"
+PAGE_SUFFIX = ".html"  # a feed's page: the feed's path with this suffix instead of its format's
 STATUS_PATH = "status.json"  # beside the published set, not in it: it changes on every refresh
 
 
@@ -72,3 +74,22 @@ def feed_href(key: FeedKey, fmt: FeedFormat) -> str:
 def feed_url(site_url: str, key: FeedKey, fmt: FeedFormat) -> str:
     """The document's absolute URL, percent-encoded."""
     return site_url + feed_href(key, fmt)
+
+
+@functools.lru_cache(maxsize=65536)
+def page_path(key: FeedKey) -> str:
+    """The feed's HTML page for people: beside its documents, with the same stem (so a server
+    can send it in place of any of them to a browser)."""
+    stem, _, _ = feed_path(key, FeedFormat.ATOM).rpartition(".")
+    return stem + PAGE_SUFFIX
+
+
+@functools.lru_cache(maxsize=65536)
+def page_href(key: FeedKey) -> str:
+    """The page's path relative to the site root, percent-encoded (for links in pages)."""
+    return quote(page_path(key), safe="/")
+
+
+def page_url(site_url: str, key: FeedKey) -> str:
+    """The page's absolute URL, percent-encoded."""
+    return site_url + page_href(key)
