@@ -28,9 +28,10 @@ from typing import Any
 from feedsvc.body import Body, render_bodies, render_body
 from feedsvc.catalog import Catalog, CatalogUpdate, fingerprint, load_catalog, save_catalog
 from feedsvc.errors import PostError, RefreshCancelledError, RefreshError, TooManyRemovedError
+from feedsvc.feed_page import render_feed_page
 from feedsvc.feeds import Entries, FeedAssembler, render_feed
 from feedsvc.index import SITE_FEED, FeedKey, Index, build_index, is_visible
-from feedsvc.layout import INDEX_PATH, OPML_PATH, STATUS_PATH, FeedFormat, feed_path
+from feedsvc.layout import INDEX_PATH, OPML_PATH, STATUS_PATH, FeedFormat, feed_path, page_path
 from feedsvc.ledger import IdLedger, load_ledger, save_ledger
 from feedsvc.live_index import LiveIndex
 from feedsvc.opml import render_opml
@@ -104,6 +105,8 @@ def render_documents(index: Index, settings: Settings) -> dict[str, bytes]:
         held = _fitting_plainly(key, posts, settings, body_of)
         for fmt in FeedFormat:
             documents[feed_path(key, fmt)] = render_feed(key, held, fmt, settings, body_of)
+        held_bodies = [body_of(post) for post in held]
+        documents[page_path(key)] = render_feed_page(key, held, held_bodies, settings)
     documents[OPML_PATH] = render_opml(index, settings)
     documents[INDEX_PATH] = render_index_page(index, settings)
     return documents
@@ -362,6 +365,7 @@ class _Renderer:
         self.assembler = FeedAssembler(settings)
         self.cache = dict(cache)
         self._incomplete: dict[Post, Entries] = {}  # rendered without a body: not kept
+        self.pages: set[FeedKey] = set()  # feeds whose page is rendered with their documents
         self.base = hashlib.sha1(fingerprint(settings).encode(), usedforsecurity=False)
 
     def signature(self, key: FeedKey, posts: list[Post]) -> str:
@@ -394,10 +398,17 @@ class _Renderer:
                 signature = known
             else:
                 signature = self.signature(key, posts)
+            page = page_path(key)  # a page depends on what its feed's documents do
+            signatures[page] = signature
+            page_fresh = usable.get(page) == signature
+            if page_fresh:
+                writer.keep(page)
+            else:
+                self.pages.add(key)
             for fmt in FeedFormat:
                 path = feed_path(key, fmt)
                 signatures[path] = signature
-                if usable.get(path) == signature:
+                if usable.get(path) == signature and page_fresh:
                     writer.keep(path)
                 else:
                     stale.append((key, posts, fmt))
@@ -407,10 +418,11 @@ class _Renderer:
             for key, posts, fmt in stale:
                 if any(post in self._incomplete for post in posts):
                     signatures[feed_path(key, fmt)] = INCOMPLETE
+                    signatures[page_path(key)] = INCOMPLETE
         feeds = self.base.copy()  # the OPML list changes only when the set of feeds does
         feeds.update("\0".join(f"{key.kind}/{key.name}" for key in index.feeds).encode())
         signatures[OPML_PATH] = feeds.hexdigest()
-        rendered = len(stale) + 1
+        rendered = len(stale) + len(self.pages) + 1
         if usable.get(OPML_PATH) == signatures[OPML_PATH]:
             writer.keep(OPML_PATH)
         else:
@@ -506,9 +518,12 @@ class _Renderer:
 
     def _documents(self, batch: Sequence[_DocumentWork]) -> Iterator[tuple[str, bytes]]:
         for key, posts, formats, entries in batch:
-            _, documents = self.assembler.documents(key, posts, formats, entries)
+            held, documents = self.assembler.documents(key, posts, formats, entries)
             for fmt, data in documents:
                 yield feed_path(key, fmt), data
+            if key in self.pages:  # its bodies rendered again: the cache holds entries only
+                bodies = [_body(post, self.settings)[0] for post in held]
+                yield page_path(key), render_feed_page(key, held, bodies, self.settings)
 
     @property
     def incomplete(self) -> bool:

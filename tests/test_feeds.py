@@ -131,7 +131,7 @@ def test_a_feed_over_max_feed_bytes_keeps_its_newest_whole_entries(
 
 def test_empty_site_gives_a_valid_empty_feed(make_settings: MakeSettings) -> None:
     documents = _documents(make_settings)
-    assert sorted(documents) == ["feed.atom", "feed.rss", "feeds.opml", "index.html"]
+    assert sorted(documents) == ["feed.atom", "feed.html", "feed.rss", "feeds.opml", "index.html"]
     for fmt in FeedFormat:
         assert parse_feed(documents[f"feed.{fmt}"]).entries == []
     assert_valid_atom(documents["feed.atom"])

@@ -96,7 +96,7 @@ def test_one_edit_changes_only_its_feeds(site: Settings) -> None:
     assert report is not None and report.read == 1
     after = published(site)
     changed = {p for p in after if after[p] != before.get(p)}
-    expected = {f"{feed}.{fmt}" for feed in index_before[victim] for fmt in ("atom", "rss")}
+    expected = {f"{feed}.{fmt}" for feed in index_before[victim] for fmt in ("atom", "rss", "html")}
     assert changed == expected | {"feeds.opml", "index.html"} - _unchanged_pages(before, after)
     after_times = read_manifest(current_folder(site.state_dir))  # type: ignore[arg-type]
     for path_ in before:
