@@ -19,9 +19,8 @@ from feedsvc.layout import FORMATS, FeedFormat, feed_url, page_path, page_url
 from feedsvc.posts import read_post_and_body
 from feedsvc.settings import Settings
 
-from .conftest import NOW, SAMPLE_NAME, MakeSettings, write_post
+from .conftest import NOW, SAMPLE_NAME, SAMPLE_TITLE, MakeSettings, write_post
 
-SAMPLE_TITLE = "盛京银行上海分行发布助力复工复产15条专项金融服务方案及举措"
 CATEGORY = "shanghaizhengquanbao·zhongguozhengquanwang"
 TAG = "上海证券报·中国证券网新闻"
 
