@@ -12,7 +12,6 @@ same way: a head without items, and each post's item rendered once.
 from __future__ import annotations
 
 import bisect
-import datetime as dt
 import itertools
 import logging
 from collections.abc import Callable, Sequence
@@ -25,8 +24,10 @@ from feedgen.feed import FeedGenerator
 
 from feedsvc import json_feed
 from feedsvc.body import Body
+from feedsvc.feed_info import feed_title, feed_updated
+from feedsvc.feed_page import render_page_entry, render_page_head, splice_page
 from feedsvc.index import SITE_FEED, FeedKey, FeedKind
-from feedsvc.layout import FORMATS, FeedFormat, feed_url
+from feedsvc.layout import FORMATS, RENDITIONS, FeedFormat, Page, Rendition, feed_url
 from feedsvc.polling import PollingHints, polling_hints
 from feedsvc.posts import Post
 from feedsvc.settings import Settings
@@ -37,25 +38,7 @@ logger = logging.getLogger(__name__)
 
 GENERATOR = "feedsvc"
 GENERATOR_URI = "https://pypi.org/project/feedsvc/"
-# The `updated` of a feed with no entries: fixed, so an empty feed's bytes never change either.
-EMPTY_FEED_UPDATED = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-
 _TERM_FOLDERS = {FeedKind.CATEGORY: "categories/", FeedKind.TAG: "tags/"}
-
-
-def feed_title(key: FeedKey, settings: Settings) -> str:
-    """The title that names the feed's category or tag."""
-    template = {
-        FeedKind.SITE: "{site_title}",
-        FeedKind.CATEGORY: settings.category_feed_title,
-        FeedKind.TAG: settings.tag_feed_title,
-    }[key.kind]
-    return xml_safe(template.format(name=key.name, site_title=settings.site_title))
-
-
-def feed_updated(posts: Sequence[Post]) -> dt.datetime:
-    """The feed's own `updated`: its newest entry's, never the clock's, so bytes stay put."""
-    return max((post.updated for post in posts), default=EMPTY_FEED_UPDATED)
 
 
 def render_feed(
@@ -86,8 +69,9 @@ class FeedAssembler:
         self._containers = {fmt: _EntryContainer(settings, fmt) for fmt in _XML_FORMATS}
 
     def entries(self, items: Sequence[tuple[Post, Body]]) -> list[Entries]:
-        """Each (post, body)'s entry as it appears in a document of each format (FeedFormat
-        order), one format after the other over all of them (the code stays hot in caches)."""
+        """Each (post, body)'s entry as it appears in a document of each format and in the feed's
+        page (RENDITIONS order), one rendition after the other over all of them (the code stays
+        hot in caches)."""
         feed_entries = []
         for post, body in items:
             entry = FeedEntry()
@@ -97,8 +81,10 @@ class FeedAssembler:
         each_format = [
             [_json_item(post, body, self.settings) for post, body in items]
             if fmt is FeedFormat.JSON
+            else [render_page_entry(post, body, self.settings) for post, body in items]
+            if fmt is Page.HTML
             else [self._containers[fmt].serialize(entry) for entry in feed_entries]
-            for fmt in FeedFormat
+            for fmt in RENDITIONS
         ]
         return list(zip(*each_format, strict=True))
 
@@ -106,15 +92,17 @@ class FeedAssembler:
         self,
         key: FeedKey,
         posts: Sequence[Post],
-        formats: Sequence[FeedFormat],
+        formats: Sequence[Rendition],
         entries: Sequence[Entries],
-    ) -> tuple[list[Post], list[tuple[FeedFormat, bytes]]]:
-        """The feed's documents in `formats`, and the posts they hold. Each document is
-        feedgen's document without entries, the entries (`entries` gave them, one per post)
-        put in before its closing tag. Within max_feed_bytes they hold the newest posts that
-        fit, the same ones in every format; a post too large to fit on its own is left out."""
+    ) -> tuple[list[Post], list[tuple[Rendition, bytes]]]:
+        """The feed's documents in `formats` (its page too, if asked), and the posts they hold.
+        Each document is feedgen's document without entries, the entries (`entries` gave them,
+        one per post) put in before its closing tag. Within max_feed_bytes they hold the newest
+        posts that fit, the same ones in every format and the page; a post too large to fit on
+        its own is left out."""
         budget = self.settings.max_feed_bytes
-        heads = {fmt: self._head(key, posts, fmt) for fmt in (FeedFormat if budget else formats)}
+        wanted = {*FeedFormat, *formats} if budget else formats
+        heads = {fmt: self._head(key, posts, fmt) for fmt in wanted}
         kept = self._fitting(key, posts, entries, heads, budget) if budget else range(len(posts))
         if len(kept) < len(posts):
             held = [posts[i] for i in kept]
@@ -125,7 +113,9 @@ class FeedAssembler:
             documents.append((fmt, _splice(heads[fmt], fmt, [entries[i][position] for i in kept])))
         return [posts[i] for i in kept], documents
 
-    def _head(self, key: FeedKey, posts: Sequence[Post], fmt: FeedFormat) -> bytes:
+    def _head(self, key: FeedKey, posts: Sequence[Post], fmt: Rendition) -> bytes:
+        if fmt is Page.HTML:
+            return render_page_head(key, posts, self.settings)
         if fmt is FeedFormat.JSON:
             return _json_head(key, posts, self.settings)
         return _serialize(_feed_without_entries(key, posts, fmt, self.settings), fmt)
@@ -135,7 +125,7 @@ class FeedAssembler:
         key: FeedKey,
         posts: Sequence[Post],
         entries: Sequence[Entries],
-        heads: dict[FeedFormat, bytes],
+        heads: dict[Rendition, bytes],
         budget: int,
     ) -> list[int]:
         """Positions of the posts the documents hold within `budget`: of those whose entry fits
@@ -182,7 +172,7 @@ class FeedAssembler:
         return candidates[:count]
 
     def _fits_alone(
-        self, key: FeedKey, post: Post, entry: Entries, heads: dict[FeedFormat, bytes], budget: int
+        self, key: FeedKey, post: Post, entry: Entries, heads: dict[Rendition, bytes], budget: int
     ) -> bool:
         for fmt in FeedFormat:
             size = len(entry[FORMAT_ORDER[fmt]])
@@ -196,9 +186,9 @@ class FeedAssembler:
 # How much a feed's head can grow when its `updated` changes (fractions of seconds, zones).
 _DATE_ROOM = 64
 
-# One post's entry as each format's documents hold it, in FeedFormat order.
+# One post's entry as each format's documents and the feed's page hold it, in RENDITIONS order.
 Entries = tuple[bytes, ...]
-FORMAT_ORDER = {fmt: position for position, fmt in enumerate(FeedFormat)}
+FORMAT_ORDER = {fmt: position for position, fmt in enumerate(RENDITIONS)}
 
 
 def _size(fmt: FeedFormat, head: int, entries: int, count: int) -> int:
@@ -206,8 +196,10 @@ def _size(fmt: FeedFormat, head: int, entries: int, count: int) -> int:
     return json_feed.size(head, entries, count) if fmt is FeedFormat.JSON else head + entries
 
 
-def _splice(head: bytes, fmt: FeedFormat, entries: Sequence[bytes]) -> bytes:
+def _splice(head: bytes, fmt: Rendition, entries: Sequence[bytes]) -> bytes:
     """The document: the head's bytes with the entries put in before its closing tag."""
+    if fmt is Page.HTML:
+        return splice_page(head, entries)
     if fmt is FeedFormat.JSON:
         return json_feed.splice(head, entries)
     if not entries:

@@ -3,6 +3,7 @@
     /feed.atom              /feed.rss              /feed.json              the whole site
     /categories/<slug>.atom /categories/<slug>.rss /categories/<slug>.json one category
     /tags/<slug>.atom       /tags/<slug>.rss       /tags/<slug>.json       one tag
+    /feed.html, /categories/<slug>.html, /tags/<slug>.html    each feed's page, for people
     /feeds.opml  /feeds-rss.opml  /feeds-json.opml          every feed in one format, for import
     /                            (index.html)                 every feed, for people
 
@@ -19,6 +20,7 @@ from urllib.parse import quote
 from feedsvc.index import FeedKey, FeedKind
 
 INDEX_PATH = "index.html"
+PAGE_SUFFIX = ".html"  # a feed's page: the feed's path with this suffix instead of its format's
 STATUS_PATH = "status.json"  # beside the published set, not in it: it changes on every refresh
 
 
@@ -81,3 +83,41 @@ OPML_PATHS: dict[FeedFormat, str] = {
     FeedFormat.RSS: "feeds-rss.opml",
     FeedFormat.JSON: "feeds-json.opml",
 }
+
+
+@functools.lru_cache(maxsize=65536)
+def page_path(key: FeedKey) -> str:
+    """The feed's HTML page for people: beside its documents, with the same stem (so a server
+    can send it in place of any of them to a browser)."""
+    stem, _, _ = feed_path(key, FeedFormat.ATOM).rpartition(".")
+    return stem + PAGE_SUFFIX
+
+
+@functools.lru_cache(maxsize=65536)
+def page_href(key: FeedKey) -> str:
+    """The page's path relative to the site root, percent-encoded (for links in pages)."""
+    return quote(page_path(key), safe="/")
+
+
+def page_url(site_url: str, key: FeedKey) -> str:
+    """The page's absolute URL, percent-encoded."""
+    return site_url + page_href(key)
+
+
+class Page(StrEnum):
+    """A feed's HTML page: not a feed format, but rendered from the same entries, with the feed's
+    documents, and holding the same posts."""
+
+    HTML = "html"
+
+
+# Everything published for one feed: its documents in every format, then its page.
+Rendition = FeedFormat | Page
+RENDITIONS: tuple[Rendition, ...] = (*FeedFormat, Page.HTML)
+
+
+def document_path(key: FeedKey, rendition: Rendition) -> str:
+    """The path of one rendition of a feed: a feed document, or the feed's page."""
+    if isinstance(rendition, Page):
+        return page_path(key)
+    return feed_path(key, rendition)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import lxml.etree as etree
 
-from feedsvc.feeds import feed_title
+from feedsvc.feed_info import feed_title
 from feedsvc.index import FeedKey, FeedKind, Index
 from feedsvc.layout import FORMATS, FeedFormat, feed_url
 from feedsvc.settings import Settings

@@ -28,9 +28,20 @@ from typing import Any
 from feedsvc.body import Body, render_bodies, render_body
 from feedsvc.catalog import Catalog, CatalogUpdate, fingerprint, load_catalog, save_catalog
 from feedsvc.errors import PostError, RefreshCancelledError, RefreshError, TooManyRemovedError
+from feedsvc.feed_page import render_feed_page
 from feedsvc.feeds import Entries, FeedAssembler, render_feed
 from feedsvc.index import SITE_FEED, FeedKey, Index, build_index, is_visible
-from feedsvc.layout import INDEX_PATH, OPML_PATHS, STATUS_PATH, FeedFormat, feed_path
+from feedsvc.layout import (
+    INDEX_PATH,
+    OPML_PATHS,
+    RENDITIONS,
+    STATUS_PATH,
+    FeedFormat,
+    Rendition,
+    document_path,
+    feed_path,
+    page_path,
+)
 from feedsvc.ledger import IdLedger, load_ledger, save_ledger
 from feedsvc.live_index import LiveIndex
 from feedsvc.opml import render_opml
@@ -105,6 +116,8 @@ def render_documents(index: Index, settings: Settings) -> dict[str, bytes]:
         held = _fitting_plainly(key, posts, settings, body_of)
         for fmt in FeedFormat:
             documents[feed_path(key, fmt)] = render_feed(key, held, fmt, settings, body_of)
+        held_bodies = [body_of(post) for post in held]
+        documents[page_path(key)] = render_feed_page(key, held, held_bodies, settings)
     for fmt, path in OPML_PATHS.items():
         documents[path] = render_opml(index, settings, fmt)
     documents[INDEX_PATH] = render_index_page(index, settings)
@@ -351,7 +364,7 @@ DOCUMENT_BATCH = 8  # feeds per task (each in every stale format)
 INCOMPLETE = "incomplete"
 
 # One feed to render: its key, posts, the formats to render, and its posts' entries.
-_DocumentWork = tuple[FeedKey, list[Post], list[FeedFormat], list[Entries]]
+_DocumentWork = tuple[FeedKey, list[Post], list[Rendition], list[Entries]]
 
 
 class _Renderer:
@@ -392,15 +405,15 @@ class _Renderer:
         lost file is rendered again). Fills `signatures`. Feeds not in `changed` (when given)
         keep their previous signature without hashing their entries."""
         usable = {path: sig for path, sig in previous.items() if path in writer.previous}
-        stale: list[tuple[FeedKey, list[Post], FeedFormat]] = []
+        stale: list[tuple[FeedKey, list[Post], Rendition]] = []
         for key, posts in index.feeds.items():
             known = usable.get(feed_path(key, FeedFormat.ATOM))
             if changed is not None and key not in changed and known is not None:
                 signature = known
             else:
                 signature = self.signature(key, posts)
-            for fmt in FeedFormat:
-                path = feed_path(key, fmt)
+            for fmt in RENDITIONS:  # a page holds what its feed's documents hold
+                path = document_path(key, fmt)
                 signatures[path] = signature
                 if usable.get(path) == signature:
                     writer.keep(path)
@@ -411,7 +424,7 @@ class _Renderer:
         if self._incomplete:  # published for now; their signature makes the next refresh retry
             for key, posts, fmt in stale:
                 if any(post in self._incomplete for post in posts):
-                    signatures[feed_path(key, fmt)] = INCOMPLETE
+                    signatures[document_path(key, fmt)] = INCOMPLETE
         feeds = self.base.copy()  # the OPML lists change only when the set of feeds does
         feeds.update("\0".join(f"{key.kind}/{key.name}" for key in index.feeds).encode())
         rendered = len(stale) + 1
@@ -427,7 +440,7 @@ class _Renderer:
 
     def _render_entries(
         self,
-        stale: list[tuple[FeedKey, list[Post], FeedFormat]],
+        stale: list[tuple[FeedKey, list[Post], Rendition]],
         cancel: threading.Event | None,
         progress: Progress,
     ) -> None:
@@ -461,14 +474,14 @@ class _Renderer:
 
     def _render_documents(
         self,
-        stale: list[tuple[FeedKey, list[Post], FeedFormat]],
+        stale: list[tuple[FeedKey, list[Post], Rendition]],
         writer: InPlaceWriter | GenerationWriter,
         cancel: threading.Event | None,
         progress: Progress,
     ) -> None:
         """Assemble each stale document and hand it to the writer. In workers, each worker also
         hashes, compresses and writes what it assembled, and the writer records the result."""
-        formats: dict[FeedKey, list[FeedFormat]] = {}
+        formats: dict[FeedKey, list[Rendition]] = {}
         posts_of: dict[FeedKey, list[Post]] = {}
         for key, posts, fmt in stale:  # the formats of one feed together: they share its entries
             formats.setdefault(key, []).append(fmt)
@@ -514,7 +527,7 @@ class _Renderer:
         for key, posts, formats, entries in batch:
             _, documents = self.assembler.documents(key, posts, formats, entries)
             for fmt, data in documents:
-                yield feed_path(key, fmt), data
+                yield document_path(key, fmt), data
 
     @property
     def incomplete(self) -> bool:

@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 from werkzeug.http import http_date, quote_etag
 
 from feedsvc.layout import MEDIA_TYPES
+from feedsvc.negotiation import vary
 from feedsvc.publish import ENCODINGS, DocumentInfo, current_folder, read_manifest
 
 IDENTITY = "identity"
@@ -112,7 +113,7 @@ def _prepare(
             ("ETag", quote_etag(etag)),
             ("Last-Modified", http_date(last_modified)),
             ("Cache-Control", cache_control),
-            ("Vary", "Accept-Encoding"),
+            ("Vary", vary(path)),
         ]
         full = [("Content-Type", media_type), ("Content-Length", str(length)), *common, *extra]
         if encoding != IDENTITY:

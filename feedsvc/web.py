@@ -23,6 +23,7 @@ from werkzeug.http import is_resource_modified, parse_accept_header
 from werkzeug.wsgi import get_path_info, wrap_file
 
 from feedsvc.layout import INDEX_PATH, STATUS_PATH
+from feedsvc.negotiation import page_instead
 from feedsvc.polling import polling_hints
 from feedsvc.served import IDENTITY, Document, LiveSet
 from feedsvc.settings import Settings
@@ -98,7 +99,8 @@ def create_app(settings: Settings) -> Flask:
 
 
 class _Documents:
-    """WSGI middleware: GET and HEAD of a published document, answered from prepared headers."""
+    """WSGI middleware: GET and HEAD of a published document, answered from prepared headers.
+    A browser asking for a feed gets the feed's page instead (feedsvc.negotiation)."""
 
     def __init__(self, app: WSGIApplication, live: LiveSet) -> None:
         self.app = app
@@ -109,8 +111,12 @@ class _Documents:
             path = get_path_info(environ)
             name = INDEX_PATH if path == "/" else path[1:]
             if name != INDEX_PATH or path == "/":  # one URL per document: the index is `/`
-                document = self.live.get().get(name)
+                published = self.live.get()
+                document = published.get(name)
                 if document is not None:
+                    page = page_instead(name, environ.get("HTTP_ACCEPT", ""))
+                    if page is not None:  # a browser: the feed's page, if it has one yet
+                        document = published.get(page) or document
                     return self.answer(document, environ, start_response)
         return self.app(environ, start_response)
 

@@ -37,24 +37,27 @@ def test_build_writes_the_url_layout_and_opml(tmp_path: Path, sample_dir: Path) 
     result = run("build", str(out), "--content", str(sample_dir))
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(
-        "1 posts, 3 feeds (13 documents written, 0 unchanged, 0 removed)"
+        "1 posts, 3 feeds (16 documents written, 0 unchanged, 0 removed)"
     )
     assert ", 0 bad files, " in result.stdout
     written = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
     documents = [
         "feed.atom",
         "feed.rss",
+        "feed.html",
         "feeds.opml",
         "feeds-rss.opml",
         "feeds-json.opml",
         "index.html",
         f"categories/{CATEGORY}.atom",
         f"categories/{CATEGORY}.rss",
+        f"categories/{CATEGORY}.html",
         f"tags/{TAG}.atom",
         f"tags/{TAG}.rss",
         "feed.json",
         f"categories/{CATEGORY}.json",
         f"tags/{TAG}.json",
+        f"tags/{TAG}.html",
     ]
     twins = [d + s for d in documents for s in ("", ".gz", ".br")]
     assert written == sorted([MANIFEST, ".feedsvc-ids.sqlite", *twins])  # + the id ledger
@@ -82,8 +85,9 @@ def test_rebuild_leaves_unchanged_files_alone_and_removes_gone_feeds(
     before = (out / "tags/keep.atom").stat().st_mtime_ns
     gone.unlink()
     result = run("build", str(out), "--content", str(content_dir))
-    # written: the site feed in both formats, the OPML list and the index page; unchanged: tag keep
-    assert "(7 documents written, 3 unchanged, 3 removed)" in result.stdout
+    # written: the site feed in every format and its page, the OPML lists and the index page;
+    # unchanged: tag keep's documents and page
+    assert "(8 documents written, 4 unchanged, 4 removed)" in result.stdout
     assert (out / "tags/keep.atom").stat().st_mtime_ns == before
     assert not (out / "tags/gone.atom").exists()
     assert (out / "mine.txt").exists()

@@ -14,6 +14,7 @@ import brotli
 import feedparser
 import pytest
 
+from feedsvc.layout import FeedFormat
 from feedsvc.settings import EXAMPLE_CONTENT, load_settings
 from feedsvc.web import cache_control
 
@@ -37,6 +38,16 @@ XML_FEEDS = [(path, media_type) for path, media_type in FEEDS if "xml" in media_
 SERVERS = ["gunicorn", "granian", "nginx"]
 # max-age is the default refresh_interval: feeds cannot change sooner (feedsvc.polling).
 CACHE_CONTROL = "public, max-age=60, stale-while-revalidate=300, stale-if-error=86400"
+# What a browser sends when it opens a URL (Chromium), and what feed readers send.
+BROWSER = (
+    "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,"
+    "*/*;q=0.8,application/signed-exchange;v=b3;q=0.7"
+)
+READERS = [
+    "application/atom+xml, application/rss+xml, */*",
+    feedparser.http.ACCEPT_HEADER,
+    "*/*",
+]
 APP_SERVERS = ["gunicorn", "granian"]
 
 
@@ -80,7 +91,7 @@ def test_every_feed_answers_with_caching_headers(
     assert headers["ETag"].startswith('"') and headers["ETag"].endswith('"')  # strong
     assert parsedate_to_datetime(headers["Last-Modified"]).tzinfo is not None
     assert headers["Cache-Control"] == CACHE_CONTROL
-    assert headers.get_all("Vary") == ["Accept-Encoding"]
+    assert headers.get_all("Vary") == ["Accept, Accept-Encoding"]  # browsers get the page
     assert len(parse_feed(body).entries) >= 1
 
 
@@ -122,7 +133,7 @@ def test_conditional_requests_follow_rfc_9110(
         assert answer["ETag"] == etag
         assert answer["Last-Modified"] == modified
         assert answer["Cache-Control"] == CACHE_CONTROL
-        assert answer.get_all("Vary") == ["Accept-Encoding"]
+        assert answer.get_all("Vary") == ["Accept, Accept-Encoding"]
     modified_cases = [
         {"If-None-Match": '"nope"'},
         {"If-None-Match": '"nope"', "If-Modified-Since": modified},  # If-None-Match wins
@@ -210,6 +221,41 @@ def test_index_page_lists_every_feed(servers: dict[str, Server], kind: str) -> N
     assert status == 200 and body.count(b"xmlUrl=") > 40
 
 
+@pytest.mark.parametrize("kind", SERVERS)
+@pytest.mark.parametrize(("path", "media_type"), FEEDS)
+def test_a_browser_gets_the_feeds_page_and_readers_the_feed(
+    servers: dict[str, Server], kind: str, path: str, media_type: str
+) -> None:
+    server = servers[kind]
+    _, feed_headers, feed = fetch(server, path)  # no Accept: what readers always got
+    for accept in READERS:
+        status, headers, body = fetch(server, path, headers={"Accept": accept})
+        assert (status, headers["ETag"], body) == (200, feed_headers["ETag"], feed), accept
+    page_path = path.rpartition(".")[0] + ".html"
+    _, page_headers, page = fetch(server, page_path)
+    status, headers, body = fetch(server, path, headers={"Accept": BROWSER})
+    assert (status, body) == (200, page)
+    assert headers["Content-Type"] == "text/html; charset=utf-8"
+    assert headers.get_all("Vary") == page_headers.get_all("Vary") == ["Accept, Accept-Encoding"]
+    assert headers["ETag"] == page_headers["ETag"] != feed_headers["ETag"]
+    assert 'class="subscribe" href="http://127.0.0.1:' in body.decode()
+    assert f'{urllib.parse.quote(path)}" type="{media_type}">' in body.decode()  # subscribe
+    status, head_headers, head_body = fetch(server, path, "HEAD", headers={"Accept": BROWSER})
+    assert (status, head_body, head_headers["ETag"]) == (200, b"", headers["ETag"])
+    again = {"Accept": BROWSER, "If-None-Match": headers["ETag"]}
+    assert fetch(server, path, headers=again)[0] == 304
+    packed = {"Accept": BROWSER, "Accept-Encoding": "gzip"}
+    status, headers, body = fetch(server, path, headers=packed)
+    assert (status, headers["Content-Encoding"], gzip.decompress(body)) == (200, "gzip", page)
+
+
+def test_nginx_sends_browsers_the_page_of_every_feed_format() -> None:
+    """nginx.conf names the feed suffixes itself: a new format must be added there too."""
+    config = (Path(__file__).parents[1] / "config" / "nginx.conf").read_text()
+    suffixes = "|".join(fmt.value for fmt in FeedFormat)
+    assert f"location ~ ^(?<feedsvc_stem>/.+)\\.({suffixes})$ {{" in config
+
+
 @pytest.mark.parametrize("kind", APP_SERVERS)
 def test_health_and_status(servers: dict[str, Server], kind: str) -> None:
     assert fetch(servers[kind], "healthz")[:1] == (200,)
@@ -272,7 +318,9 @@ def test_nginx_config_sends_the_default_settings_cache_control() -> None:
     config = (Path(__file__).parents[1] / "config" / "nginx.conf").read_text()
     default = cache_control(load_settings(REPO / "config" / "feedsvc.toml", env={}))
     assert default == CACHE_CONTROL
-    assert config.count(f'add_header Cache-Control "{default}";') == 2
+    assert (
+        config.count(f'add_header Cache-Control "{default}";') == 4
+    )  # /, other documents, feeds, pages
 
 
 def test_feedsvc_serve_on_its_own(tmp_path: Path, sample_dir: Path) -> None:

@@ -134,6 +134,7 @@ def test_empty_site_gives_a_valid_empty_feed(make_settings: MakeSettings) -> Non
     documents = _documents(make_settings)
     assert sorted(documents) == [
         "feed.atom",
+        "feed.html",
         "feed.json",
         "feed.rss",
         "feeds-json.opml",

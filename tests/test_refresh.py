@@ -97,7 +97,8 @@ def test_one_edit_changes_only_its_feeds(site: Settings) -> None:
     assert report is not None and report.read == 1
     after = published(site)
     changed = {p for p in after if after[p] != before.get(p)}
-    expected = {f"{feed}.{fmt}" for feed in index_before[victim] for fmt in FeedFormat}
+    suffixes = [*FeedFormat, "html"]  # every format, and the feed's page
+    expected = {f"{feed}.{suffix}" for feed in index_before[victim] for suffix in suffixes}
     assert changed == expected | {"index.html", *OPML_PATHS.values()} - _unchanged_pages(
         before, after
     )

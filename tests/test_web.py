@@ -35,7 +35,7 @@ def test_status_lists_bad_files_with_reasons(
     settings = make_settings(state_dir=tmp_path / "state")
     Refresher(settings).refresh(NOW)
     status = json.loads(_client(settings).get("/status.json").data)
-    assert status["posts"] == 1 and status["feeds"] == 1 and status["documents"] == 7
+    assert status["posts"] == 1 and status["feeds"] == 1 and status["documents"] == 8
     assert status["bad_files"] == [
         {"path": str(content_dir / "bad.md"), "reason": "no title: front matter needs `title: ...`"}
     ]

@@ -437,8 +437,8 @@ def test_nginx_sends_the_same_link_headers_with_its_websub_block(
                     "hub": "https://hub.example/",
                     "self": document_url(settings.feeds_base, path),
                 }
-                assert response.headers["Cache-Control"].startswith("public, max-age=300")
-                assert response.headers.get_all("Vary") == ["Accept-Encoding"]
+                assert response.headers["Cache-Control"].startswith("public, max-age=60,")
+                assert response.headers.get_all("Vary") == ["Accept, Accept-Encoding"]
         with urllib.request.urlopen(server.url + "feeds.opml") as response:
             assert response.headers["Link"] is None
 

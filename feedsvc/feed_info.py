@@ -1,0 +1,29 @@
+"""What every rendering of a feed (Atom, RSS, JSON Feed, its page) says about the feed itself."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from feedsvc.index import FeedKey, FeedKind
+from feedsvc.posts import Post
+from feedsvc.settings import Settings
+from feedsvc.text import xml_safe
+
+# The `updated` of a feed with no entries: fixed, so an empty feed's bytes never change either.
+EMPTY_FEED_UPDATED = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def feed_title(key: FeedKey, settings: Settings) -> str:
+    """The title that names the feed's category or tag."""
+    template = {
+        FeedKind.SITE: "{site_title}",
+        FeedKind.CATEGORY: settings.category_feed_title,
+        FeedKind.TAG: settings.tag_feed_title,
+    }[key.kind]
+    return xml_safe(template.format(name=key.name, site_title=settings.site_title))
+
+
+def feed_updated(posts: Sequence[Post]) -> dt.datetime:
+    """The feed's own `updated`: its newest entry's, never the clock's, so bytes stay put."""
+    return max((post.updated for post in posts), default=EMPTY_FEED_UPDATED)
