@@ -72,3 +72,22 @@ def feed_href(key: FeedKey, fmt: FeedFormat) -> str:
 def feed_url(site_url: str, key: FeedKey, fmt: FeedFormat) -> str:
     """The document's absolute URL, percent-encoded."""
     return site_url + feed_href(key, fmt)
+
+
+_KINDS_BY_FOLDER = {folder: kind.value for kind, folder in _FOLDERS.items()}
+_SITE_KIND = FeedKind.SITE.value  # looked up once: an enum's .value costs a microsecond a time
+
+
+def path_kind(path: str) -> str:
+    """What a request path is for, to count requests by: "site", "category", "tag", "opml",
+    "index" or "other". Judged by folder and name, never by extension, so every format and page
+    of a feed counts as that feed's kind."""
+    name = path.lstrip("/")
+    folder, slash, _ = name.partition("/")
+    if slash:
+        return _KINDS_BY_FOLDER.get(folder, "other")
+    if name in ("", INDEX_PATH):
+        return "index"
+    if name == OPML_PATH:
+        return "opml"
+    return _SITE_KIND if name.partition(".")[0] == "feed" else "other"

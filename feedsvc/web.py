@@ -6,6 +6,8 @@ and no file opened for a 304. Conditional requests are judged by werkzeug's `is_
 (If-None-Match first, with weak comparison, lists and `*`; then If-Modified-Since), and the
 encoding is chosen with werkzeug's Accept-Encoding parser. Everything else (health, status, errors)
 goes through Flask.
+
+Around both, every response is counted for /metrics, by feed kind and status.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from werkzeug.http import is_resource_modified, parse_accept_header
 from werkzeug.wsgi import get_path_info, wrap_file
 
 from feedsvc.layout import INDEX_PATH, STATUS_PATH
+from feedsvc.metrics import Metrics
 from feedsvc.served import IDENTITY, Document, LiveSet
 from feedsvc.settings import Settings
 
@@ -50,7 +53,9 @@ def create_app(settings: Settings) -> Flask:
     """The app serving settings.state_dir's current generation, as GenerationWriter made it."""
     app = Flask("feedsvc")
     live = LiveSet(settings.state_dir, cache_control(settings))
-    app.wsgi_app = _Documents(app.wsgi_app, live)  # type: ignore[method-assign]
+    metrics = Metrics(settings.state_dir, lambda: len(live.get()))
+    wsgi_app = metrics.count_requests(_Documents(app.wsgi_app, live))
+    app.wsgi_app = wsgi_app  # type: ignore[method-assign,assignment]
 
     @app.before_request
     def refuse_long_paths() -> None:
@@ -73,6 +78,11 @@ def create_app(settings: Settings) -> Flask:
             mimetype="application/json",
             headers={"Cache-Control": "no-cache"},
         )
+
+    @app.get("/metrics", provide_automatic_options=False)
+    def metrics_page() -> Response:
+        body, content_type = metrics.render(request.headers.get("Accept"))
+        return Response(body, content_type=content_type, headers={"Cache-Control": "no-store"})
 
     @app.get("/", provide_automatic_options=False)
     @app.get("/<path:path>", provide_automatic_options=False)
