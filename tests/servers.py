@@ -98,8 +98,9 @@ def feedsvc_server(
 
 
 @contextlib.contextmanager
-def nginx(state_dir: Path, workdir: Path) -> Iterator[Server]:
-    """Debian's nginx serving state_dir/current with config/nginx.conf, on a free loopback port."""
+def nginx(state_dir: Path, workdir: Path, app: Server | None = None) -> Iterator[Server]:
+    """Debian's nginx serving state_dir/current with config/nginx.conf, on a free loopback port,
+    passing /metrics to `app` (feedsvc's web server) when given."""
     port = free_port()
     folder = workdir / f"nginx-{port}"
     folder.mkdir(parents=True)
@@ -107,6 +108,8 @@ def nginx(state_dir: Path, workdir: Path) -> Iterator[Server]:
     site = site.replace("listen 8080;", f"listen 127.0.0.1:{port};")
     site = site.replace("listen [::]:8080;", "")
     site = site.replace("/var/lib/feedsvc/", f"{state_dir}/")
+    if app is not None:
+        site = site.replace("http://127.0.0.1:8000;", app.url.rstrip("/") + ";")
     (folder / "site.conf").write_text(site)
     (folder / "nginx.conf").write_text(
         f"""daemon off;
