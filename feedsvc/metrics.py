@@ -52,7 +52,7 @@ class Metrics:
         self.requests = Counter(
             REQUESTS,
             "HTTP requests answered, by what the path is for (site, category, tag, opml, index, "
-            "other) and status code; 304s included.",
+            "other) and status code; 304s and 429s included.",
             ["kind", "status"],
             registry=own_registry,
         )

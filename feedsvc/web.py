@@ -7,7 +7,9 @@ and no file opened for a 304. Conditional requests are judged by werkzeug's `is_
 encoding is chosen with werkzeug's Accept-Encoding parser. Everything else (health, status, errors)
 goes through Flask.
 
-Around both, every response is counted for /metrics, by feed kind and status.
+The document layer also applies the poll limit (429 with Retry-After, when `rate_limit` is set).
+Around both: request counting for /metrics and, behind proxies (`proxy_count`), werkzeug's
+ProxyFix, so the client's address is the one the proxies report.
 """
 
 from __future__ import annotations
@@ -15,17 +17,20 @@ from __future__ import annotations
 import functools
 import json
 import logging
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, request
 from werkzeug.datastructures import ResponseCacheControl
 from werkzeug.exceptions import HTTPException, NotFound, RequestURITooLarge, ServiceUnavailable
 from werkzeug.http import is_resource_modified, parse_accept_header
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wsgi import get_path_info, wrap_file
 
 from feedsvc.layout import INDEX_PATH, STATUS_PATH
 from feedsvc.metrics import Metrics
+from feedsvc.ratelimit import PollLimiter, retry_after
 from feedsvc.served import IDENTITY, Document, LiveSet
 from feedsvc.settings import Settings
 
@@ -49,12 +54,18 @@ def cache_control(settings: Settings) -> str:
     return header.to_header()
 
 
-def create_app(settings: Settings) -> Flask:
-    """The app serving settings.state_dir's current generation, as GenerationWriter made it."""
+def create_app(settings: Settings, clock: Callable[[], float] = time.monotonic) -> Flask:
+    """The app serving settings.state_dir's current generation, as GenerationWriter made it.
+    `clock` (seconds, monotonic) paces the poll limit; tests pass their own."""
     app = Flask("feedsvc")
     live = LiveSet(settings.state_dir, cache_control(settings))
     metrics = Metrics(settings.state_dir, lambda: len(live.get()))
-    wsgi_app = metrics.count_requests(_Documents(app.wsgi_app, live))
+    limiter = None
+    if settings.rate_limit:
+        limiter = PollLimiter(settings.rate_limit, settings.rate_limit_window, clock=clock)
+    wsgi_app = metrics.count_requests(_Documents(app.wsgi_app, live, limiter))
+    if settings.proxy_count:
+        wsgi_app = ProxyFix(wsgi_app, x_for=settings.proxy_count, x_proto=0)
     app.wsgi_app = wsgi_app  # type: ignore[method-assign,assignment]
 
     @app.before_request
@@ -105,11 +116,13 @@ def create_app(settings: Settings) -> Flask:
 
 
 class _Documents:
-    """WSGI middleware: GET and HEAD of a published document, answered from prepared headers."""
+    """WSGI middleware: GET and HEAD of a published document, answered from prepared headers
+    (or refused with 429 when the client polls it faster than the limit)."""
 
-    def __init__(self, app: WSGIApplication, live: LiveSet) -> None:
+    def __init__(self, app: WSGIApplication, live: LiveSet, limiter: PollLimiter | None) -> None:
         self.app = app
         self.live = live
+        self.limiter = limiter
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if environ["REQUEST_METHOD"] in ("GET", "HEAD"):
@@ -118,6 +131,10 @@ class _Documents:
             if name != INDEX_PATH or path == "/":  # one URL per document: the index is `/`
                 document = self.live.get().get(name)
                 if document is not None:
+                    if self.limiter is not None:
+                        wait = self.limiter.wait(environ.get("REMOTE_ADDR", ""), name)
+                        if wait > 0:
+                            return _too_many_requests(wait, start_response)
                     return self.answer(document, environ, start_response)
         return self.app(environ, start_response)
 
@@ -145,6 +162,17 @@ class _Documents:
             return [b"503 Service Unavailable: the feed was just republished; retry\n"]
         start_response("200 OK", variant.headers_200)
         return wrap_file(environ, body, 256 * 1024)
+
+
+def _too_many_requests(wait: float, start_response: StartResponse) -> Iterable[bytes]:
+    """429, saying when this client may fetch the document again."""
+    headers = [
+        ("Content-Type", "text/plain; charset=utf-8"),
+        ("Retry-After", retry_after(wait)),
+        ("Cache-Control", "no-store"),
+    ]
+    start_response("429 Too Many Requests", headers)
+    return [b"429 Too Many Requests: poll this document less often\n"]
 
 
 @functools.lru_cache(maxsize=512)

@@ -1,5 +1,5 @@
 """End to end over real HTTP, under gunicorn as the Procfile runs it: /metrics sums the requests of
-both workers."""
+both workers, and a client polling faster than `rate_limit` gets 429 with Retry-After."""
 
 from __future__ import annotations
 
@@ -58,3 +58,25 @@ def test_metrics_sum_the_requests_of_every_gunicorn_worker(tmp_path: Path) -> No
         assert metrics["feedsvc_posts"] == 31
         assert metrics["feedsvc_refresh_duration_seconds_count"] == 1  # gunicorn's first publish
     assert folder.is_dir()  # the operator's folder stays
+
+
+def test_polling_too_often_gets_429_with_retry_after(tmp_path: Path, sample_dir: Path) -> None:
+    env = {
+        "FEEDSVC_RATE_LIMIT": "2",
+        "FEEDSVC_RATE_LIMIT_WINDOW": "3600",  # a burst of 2, then one per 30 minutes
+        "FEEDSVC_WEB_WORKERS": "1",  # the limit is per worker (README): one, to be exact here
+    }
+    with feedsvc_server("gunicorn", sample_dir, tmp_path / "state", tmp_path, env) as server:
+        status, headers, _ = fetch(server, "feed.atom")
+        assert status == 200
+        assert fetch(server, "feed.atom", headers={"If-None-Match": headers["ETag"]})[0] == 304
+        status, headers, body = fetch(server, "feed.atom")
+        assert status == 429 and body.startswith(b"429 Too Many Requests")
+        assert 1700 < int(headers["Retry-After"]) <= 1800
+        assert headers["Cache-Control"] == "no-store"
+        assert fetch(server, "feed.rss")[0] == 200  # another document: its own allowance
+        assert documents_counted(server) == {
+            f'{REQUESTS}{{kind="site",status="200"}}': 2,
+            f'{REQUESTS}{{kind="site",status="304"}}': 1,
+            f'{REQUESTS}{{kind="site",status="429"}}': 1,
+        }
