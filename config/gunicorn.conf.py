@@ -25,9 +25,13 @@ limit_request_field_size = _options["limit_request_field_size"]
 errorlog = _options["errorlog"]
 control_socket_disable = _options["control_socket_disable"]
 accesslog = _options["accesslog"]
+child_exit = _options["child_exit"]  # a dead worker's counts stay in /metrics, its gauges go
+on_exit = _options["on_exit"]  # removes the metrics folder feedsvc made
 
 
 def on_starting(server: object) -> None:
-    """Before any worker exists: publish once if nothing was ever published. Workers only read;
-    the Procfile's worker: line (`feedsvc worker`) refreshes."""
+    """Before any worker exists: publish once if nothing was ever published, and give the workers
+    one folder to count requests into (PROMETHEUS_MULTIPROC_DIR), so /metrics sums them all.
+    Workers only read; the Procfile's worker: line (`feedsvc worker`) refreshes."""
     publish_if_missing(_settings)
+    _options["on_starting"](server)

@@ -121,3 +121,23 @@ def document_path(key: FeedKey, rendition: Rendition) -> str:
     if isinstance(rendition, Page):
         return page_path(key)
     return feed_path(key, rendition)
+
+
+_KINDS_BY_FOLDER = {folder: kind.value for kind, folder in _FOLDERS.items()}
+_OPML_NAMES = frozenset(OPML_PATHS.values())
+_SITE_KIND = FeedKind.SITE.value  # looked up once: an enum's .value costs a microsecond a time
+
+
+def path_kind(path: str) -> str:
+    """What a request path is for, to count requests by: "site", "category", "tag", "opml",
+    "index" or "other". Judged by folder and name, never by extension, so every format and page
+    of a feed counts as that feed's kind."""
+    name = path.lstrip("/")
+    folder, slash, _ = name.partition("/")
+    if slash:
+        return _KINDS_BY_FOLDER.get(folder, "other")
+    if name in ("", INDEX_PATH):
+        return "index"
+    if name in _OPML_NAMES:
+        return "opml"
+    return _SITE_KIND if name.partition(".")[0] == "feed" else "other"

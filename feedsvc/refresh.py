@@ -320,12 +320,15 @@ class Refresher:
         error: str | None = None,
     ) -> None:
         finished = now.astimezone(dt.UTC).isoformat()
+        seconds = time.perf_counter() - started
         self.status["last_refresh"] = {
             "finished_at": finished,
-            "seconds": round(time.perf_counter() - started, 3),
+            "seconds": round(seconds, 3),
             "error": error,
         }
         self.status["error"] = error
+        written = report.published.written if report is not None else 0
+        self.status["totals"] = _add_to_totals(self.status.get("totals"), seconds, error, written)
         if report is not None:
             self.status.update(
                 {
@@ -624,6 +627,25 @@ def _load_signatures(path: Path) -> dict[str, str]:
     except (OSError, ValueError):
         return {}
     return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def _add_to_totals(
+    totals: object, seconds: float, error: str | None, written: int
+) -> dict[str, float]:
+    """The status's running totals (refreshes, failures, seconds, documents written) with one more
+    refresh: /metrics reports them as counters, so a scrape misses no refresh between two."""
+    kept = totals if isinstance(totals, dict) else {}  # a status file from before totals: none
+
+    def before(key: str) -> float:
+        value = kept.get(key, 0)
+        return value if isinstance(value, int | float) and not isinstance(value, bool) else 0
+
+    return {
+        "refreshes": before("refreshes") + 1,
+        "failures": before("failures") + (error is not None),
+        "seconds": round(before("seconds") + seconds, 3),
+        "written": before("written") + written,
+    }
 
 
 def _load_status(path: Path) -> dict[str, Any]:

@@ -15,11 +15,11 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
+from feedsvc import multiprocess
 from feedsvc.errors import ConfigError
 from feedsvc.publish import current_folder
 from feedsvc.refresh import Refresher
 from feedsvc.settings import Settings, load_settings, to_environment
-from feedsvc.web import create_app
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +31,7 @@ def gunicorn_options(settings: Settings, bind: str) -> dict[str, Any]:
 
     gthread workers keep connections alive (the sync worker closes each one, so every poll would
     pay a new TCP handshake); the request limits refuse overlong URLs and headers before the app.
+    The hooks give the workers one folder to count requests into, so /metrics sums them all.
     """
     return {
         "bind": bind,
@@ -46,7 +47,25 @@ def gunicorn_options(settings: Settings, bind: str) -> dict[str, Any]:
         "errorlog": "-",
         "accesslog": None,
         "control_socket_disable": True,  # one shared socket path would clash between sites
+        "on_starting": _prepare_metrics,
+        "child_exit": _worker_exited,
+        "on_exit": _remove_metrics,
     }
+
+
+def _prepare_metrics(server: Any) -> None:
+    """gunicorn's on_starting, in the master before any worker (and never again on SIGHUP)."""
+    multiprocess.prepare()
+
+
+def _worker_exited(server: Any, worker: Any) -> None:
+    """gunicorn's child_exit, in the master."""
+    multiprocess.mark_dead(worker.pid)
+
+
+def _remove_metrics(server: Any) -> None:
+    """gunicorn's on_exit, in the master."""
+    multiprocess.remove()
 
 
 def settings_from_environment() -> Settings:
@@ -105,6 +124,10 @@ class _Gunicorn(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self) -> Any:
+        # Imported here, in the worker: prometheus-client must not be imported by the master
+        # before on_starting names the metrics folder (feedsvc.multiprocess).
+        from feedsvc.web import create_app
+
         return create_app(self.settings)
 
 
@@ -131,13 +154,17 @@ def _serve_granian(settings: Settings, host: str, port: int) -> None:
     from granian.http import HTTP1Settings
 
     os.environ.update(to_environment(settings))
-    Granian(
-        "feedsvc.wsgi:app",
-        address=host,
-        port=port,
-        interface=Interfaces.WSGI,
-        workers=settings.web_workers,
-        blocking_threads=settings.web_threads,
-        http1_settings=HTTP1Settings(max_buffer_size=MAX_HEADER_BYTES),
-        log_access=False,
-    ).serve()
+    multiprocess.prepare()  # granian has no child_exit hook: there are no live gauges to mark
+    try:
+        Granian(
+            "feedsvc.wsgi:app",
+            address=host,
+            port=port,
+            interface=Interfaces.WSGI,
+            workers=settings.web_workers,
+            blocking_threads=settings.web_threads,
+            http1_settings=HTTP1Settings(max_buffer_size=MAX_HEADER_BYTES),
+            log_access=False,
+        ).serve()
+    finally:
+        multiprocess.remove()

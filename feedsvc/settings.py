@@ -120,6 +120,15 @@ class Settings:
     port: int = _setting(8000, "Port `feedsvc serve` listens on (the Procfile uses $PORT).")
     web_workers: int = _setting(2, "gunicorn worker processes serving HTTP.")
     web_threads: int = _setting(8, "Threads per worker; each holds one keep-alive connection.")
+    rate_limit: int = _setting(
+        0, "Most requests one client may make for one document per window; more get 429. 0: none."
+    )
+    rate_limit_window: float = _setting(
+        300.0, "Seconds rate_limit counts over: a burst of rate_limit, then an even pace."
+    )
+    proxy_count: int = _setting(
+        0, "Proxies in front adding X-Forwarded-For (1 behind nginx); 0: the peer is the client."
+    )
     max_post_bytes: int = _setting(
         10 * 1024 * 1024, "Largest post file read, in bytes; a larger file is reported as bad."
     )
@@ -333,6 +342,9 @@ _CHECKS: dict[str, Callable[[Any], str | None]] = {
     "web_workers": _at_least(1),
     "server": lambda s: None if s in SERVERS else f"{s!r} is not one of {', '.join(SERVERS)}",
     "web_threads": _at_least(1),
+    "rate_limit": _at_least(0),
+    "rate_limit_window": lambda n: None if n > 0 else f"must be more than 0, got {n}",
+    "proxy_count": _at_least(0),
     "site_title": lambda s: None if s.strip() else "must not be empty",
     "language": lambda s: None if s.strip() else "must not be empty",
     "permalink": lambda s: None if s.startswith("/") else f"{s!r} must start with '/'",

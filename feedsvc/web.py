@@ -6,6 +6,10 @@ and no file opened for a 304. Conditional requests are judged by werkzeug's `is_
 (If-None-Match first, with weak comparison, lists and `*`; then If-Modified-Since), and the
 encoding is chosen with werkzeug's Accept-Encoding parser. Everything else (health, status, errors)
 goes through Flask.
+
+The document layer also applies the poll limit (429 with Retry-After, when `rate_limit` is set).
+Around both: request counting for /metrics and, behind proxies (`proxy_count`), werkzeug's
+ProxyFix, so the client's address is the one the proxies report.
 """
 
 from __future__ import annotations
@@ -13,18 +17,22 @@ from __future__ import annotations
 import functools
 import json
 import logging
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, request
 from werkzeug.datastructures import ResponseCacheControl
 from werkzeug.exceptions import HTTPException, NotFound, RequestURITooLarge, ServiceUnavailable
 from werkzeug.http import is_resource_modified, parse_accept_header
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wsgi import get_path_info, wrap_file
 
 from feedsvc.layout import INDEX_PATH, STATUS_PATH
+from feedsvc.metrics import Metrics
 from feedsvc.negotiation import page_instead
 from feedsvc.polling import polling_hints
+from feedsvc.ratelimit import PollLimiter, retry_after
 from feedsvc.served import IDENTITY, Document, LiveSet
 from feedsvc.settings import Settings
 from feedsvc.websub import link_headers
@@ -50,11 +58,19 @@ def cache_control(settings: Settings) -> str:
     return header.to_header()
 
 
-def create_app(settings: Settings) -> Flask:
-    """The app serving settings.state_dir's current generation, as GenerationWriter made it."""
+def create_app(settings: Settings, clock: Callable[[], float] = time.monotonic) -> Flask:
+    """The app serving settings.state_dir's current generation, as GenerationWriter made it.
+    `clock` (seconds, monotonic) paces the poll limit; tests pass their own."""
     app = Flask("feedsvc")
     live = LiveSet(settings.state_dir, cache_control(settings), extra=link_headers(settings))
-    app.wsgi_app = _Documents(app.wsgi_app, live)  # type: ignore[method-assign]
+    metrics = Metrics(settings.state_dir, lambda: len(live.get()))
+    limiter = None
+    if settings.rate_limit:
+        limiter = PollLimiter(settings.rate_limit, settings.rate_limit_window, clock=clock)
+    wsgi_app = metrics.count_requests(_Documents(app.wsgi_app, live, limiter))
+    if settings.proxy_count:
+        wsgi_app = ProxyFix(wsgi_app, x_for=settings.proxy_count, x_proto=0)
+    app.wsgi_app = wsgi_app  # type: ignore[method-assign,assignment]
 
     @app.before_request
     def refuse_long_paths() -> None:
@@ -78,6 +94,11 @@ def create_app(settings: Settings) -> Flask:
             headers={"Cache-Control": "no-cache"},
         )
 
+    @app.get("/metrics", provide_automatic_options=False)
+    def metrics_page() -> Response:
+        body, content_type = metrics.render(request.headers.get("Accept"))
+        return Response(body, content_type=content_type, headers={"Cache-Control": "no-store"})
+
     @app.get("/", provide_automatic_options=False)
     @app.get("/<path:path>", provide_automatic_options=False)
     def not_published(path: str = "") -> Response:
@@ -99,12 +120,14 @@ def create_app(settings: Settings) -> Flask:
 
 
 class _Documents:
-    """WSGI middleware: GET and HEAD of a published document, answered from prepared headers.
-    A browser asking for a feed gets the feed's page instead (feedsvc.negotiation)."""
+    """WSGI middleware: GET and HEAD of a published document, answered from prepared headers
+    (or refused with 429 when the client polls it faster than the limit). A browser asking for a
+    feed gets the feed's page instead (feedsvc.negotiation)."""
 
-    def __init__(self, app: WSGIApplication, live: LiveSet) -> None:
+    def __init__(self, app: WSGIApplication, live: LiveSet, limiter: PollLimiter | None) -> None:
         self.app = app
         self.live = live
+        self.limiter = limiter
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if environ["REQUEST_METHOD"] in ("GET", "HEAD"):
@@ -114,6 +137,10 @@ class _Documents:
                 published = self.live.get()
                 document = published.get(name)
                 if document is not None:
+                    if self.limiter is not None:
+                        wait = self.limiter.wait(environ.get("REMOTE_ADDR", ""), name)
+                        if wait > 0:
+                            return _too_many_requests(wait, start_response)
                     page = page_instead(name, environ.get("HTTP_ACCEPT", ""))
                     if page is not None:  # a browser: the feed's page, if it has one yet
                         document = published.get(page) or document
@@ -144,6 +171,17 @@ class _Documents:
             return [b"503 Service Unavailable: the feed was just republished; retry\n"]
         start_response("200 OK", variant.headers_200)
         return wrap_file(environ, body, 256 * 1024)
+
+
+def _too_many_requests(wait: float, start_response: StartResponse) -> Iterable[bytes]:
+    """429, saying when this client may fetch the document again."""
+    headers = [
+        ("Content-Type", "text/plain; charset=utf-8"),
+        ("Retry-After", retry_after(wait)),
+        ("Cache-Control", "no-store"),
+    ]
+    start_response("429 Too Many Requests", headers)
+    return [b"429 Too Many Requests: poll this document less often\n"]
 
 
 @functools.lru_cache(maxsize=512)

@@ -10,6 +10,7 @@ from pathlib import Path
 import feedparser
 import lxml.etree
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from feedsvc.settings import EXAMPLE_CONTENT, Settings, load_settings
 
@@ -89,3 +90,14 @@ def assert_valid_atom(data: bytes) -> None:
     for entry in tree.findall("a:entry", ns):
         assert feed_has_author or entry.findall("a:author", ns)
         assert entry.findall("a:content", ns) or entry.findall("a:link[@rel='alternate']", ns)
+
+
+def read_metrics(text: str) -> dict[str, float]:
+    """Every sample of a /metrics page, parsed by prometheus-client, keyed the way Prometheus
+    writes them: `name{label="value",...}` with the labels sorted, or `name` alone."""
+    samples = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            labels = ",".join(f'{k}="{v}"' for k, v in sorted(sample.labels.items()))
+            samples[f"{sample.name}{{{labels}}}" if labels else sample.name] = sample.value
+    return samples

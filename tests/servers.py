@@ -98,9 +98,11 @@ def feedsvc_server(
 
 
 @contextlib.contextmanager
-def nginx(state_dir: Path, workdir: Path, site: str | None = None) -> Iterator[Server]:
+def nginx(
+    state_dir: Path, workdir: Path, site: str | None = None, app: Server | None = None
+) -> Iterator[Server]:
     """Debian's nginx serving state_dir/current with config/nginx.conf (or `site`, a variant of
-    it), on a free loopback port."""
+    it), on a free loopback port, passing /metrics to `app` (feedsvc's web server) when given."""
     port = free_port()
     folder = workdir / f"nginx-{port}"
     folder.mkdir(parents=True)
@@ -108,6 +110,8 @@ def nginx(state_dir: Path, workdir: Path, site: str | None = None) -> Iterator[S
     site = site.replace("listen 8080;", f"listen 127.0.0.1:{port};")
     site = site.replace("listen [::]:8080;", "")
     site = site.replace("/var/lib/feedsvc/", f"{state_dir}/")
+    if app is not None:
+        site = site.replace("http://127.0.0.1:8000;", app.url.rstrip("/") + ";")
     (folder / "site.conf").write_text(site)
     (folder / "nginx.conf").write_text(
         f"""daemon off;

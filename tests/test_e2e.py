@@ -18,7 +18,7 @@ from feedsvc.layout import FeedFormat
 from feedsvc.settings import EXAMPLE_CONTENT, load_settings
 from feedsvc.web import cache_control
 
-from .conftest import parse_feed
+from .conftest import parse_feed, read_metrics
 from .servers import REPO, Server, feedsvc_server, nginx
 
 CATEGORY = "shanghaizhengquanbao·zhongguozhengquanwang"
@@ -58,7 +58,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Serv
     with (
         feedsvc_server("gunicorn", EXAMPLE_CONTENT, state, work) as gunicorn,
         feedsvc_server("granian", EXAMPLE_CONTENT, work / "state-granian", work) as granian,
-        nginx(state, work) as static,  # the set gunicorn's master published
+        nginx(state, work, app=gunicorn) as static,  # the set gunicorn's master published
     ):
         yield {"gunicorn": gunicorn, "granian": granian, "nginx": static}
 
@@ -307,6 +307,22 @@ def test_overlong_url_and_headers_are_refused(servers: dict[str, Server], kind: 
     assert status in (400, 414) and b"Traceback" not in body
     status, _, body = fetch(servers[kind], "feed.atom", headers={"X-Long": "y" * 20_000})
     assert status in (400, 413, 431) and b"Traceback" not in body
+
+
+@pytest.mark.parametrize("kind", SERVERS)
+def test_metrics_are_served_uncached(servers: dict[str, Server], kind: str) -> None:
+    """By feedsvc under either server, and by nginx passing /metrics to feedsvc."""
+    before = fetch(servers[kind], "metrics")
+    for _ in range(3):
+        fetch(servers[kind], "feeds.opml", method="HEAD")
+    status, headers, body = fetch(servers[kind], "metrics")
+    assert status == 200 and headers["Cache-Control"] == "no-store"
+    assert headers["Content-Type"].startswith("text/plain; version=")
+    metrics, earlier = read_metrics(body.decode()), read_metrics(before[2].decode())
+    assert metrics["feedsvc_posts"] == 31
+    opml = 'feedsvc_http_requests_total{kind="opml",status="200"}'
+    if kind != "nginx":  # nginx answered those itself: feedsvc never saw them
+        assert metrics[opml] - earlier.get(opml, 0) == 3
 
 
 def test_nginx_config_is_the_shipped_one() -> None:
