@@ -12,6 +12,7 @@ same way: a head without items, and each post's item rendered once.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import itertools
 import logging
 from collections.abc import Callable, Sequence
@@ -23,6 +24,7 @@ from feedgen.ext.dc import DcEntryExtension, DcExtension
 from feedgen.feed import FeedGenerator
 
 from feedsvc import json_feed
+from feedsvc.archives import NO_HISTORY, History, archive_url
 from feedsvc.body import Body
 from feedsvc.feed_info import feed_title, feed_updated
 from feedsvc.feed_page import render_page_entry, render_page_head, splice_page
@@ -47,13 +49,15 @@ def render_feed(
     fmt: FeedFormat,
     settings: Settings,
     body_of: Callable[[Post], Body],
+    history: History = NO_HISTORY,
 ) -> bytes:
-    """The complete document for one feed, entries in the given order (newest first), built
-    entirely by feedgen (JSON Feed: by json_feed): the reference that `FeedAssembler` must equal."""
+    """The complete document for one feed (or one of its archive pages), entries in the given
+    order (newest first), built entirely by feedgen (JSON Feed: by json_feed): the reference
+    that `FeedAssembler` must equal."""
     if fmt is FeedFormat.JSON:
         items = [_json_item(post, body_of(post), settings) for post in posts]
-        return json_feed.splice(_json_head(key, posts, settings), items)
-    fg = _feed_without_entries(key, posts, fmt, settings)
+        return json_feed.splice(_json_head(key, posts, settings, history), items)
+    fg = _feed_without_entries(key, posts, fmt, settings, history)
     for post in posts:
         _fill_entry(fg.add_entry(order="append"), post, body_of(post), settings)
     return _serialize(fg, fmt)
@@ -94,31 +98,40 @@ class FeedAssembler:
         posts: Sequence[Post],
         formats: Sequence[Rendition],
         entries: Sequence[Entries],
+        history: History = NO_HISTORY,
     ) -> tuple[list[Post], list[tuple[Rendition, bytes]]]:
         """The feed's documents in `formats` (its page too, if asked), and the posts they hold.
         Each document is feedgen's document without entries, the entries (`entries` gave them,
         one per post) put in before its closing tag. Within max_feed_bytes they hold the newest
         posts that fit, the same ones in every format and the page; a post too large to fit on
-        its own is left out."""
-        budget = self.settings.max_feed_bytes
+        its own is left out. An archive page (history.archive) holds all its posts, whatever
+        their size; a feed said to be complete stops saying so if the budget leaves posts out."""
+        budget = 0 if history.archive else self.settings.max_feed_bytes
         wanted = {*FeedFormat, *formats} if budget else formats
-        heads = {fmt: self._head(key, posts, fmt) for fmt in wanted}
-        kept = self._fitting(key, posts, entries, heads, budget) if budget else range(len(posts))
+        heads = {fmt: self._head(key, posts, fmt, history) for fmt in wanted}
+        kept = (
+            self._fitting(key, posts, entries, heads, budget, history)
+            if budget
+            else range(len(posts))
+        )
         if len(kept) < len(posts):
             held = [posts[i] for i in kept]
-            heads = {fmt: self._head(key, held, fmt) for fmt in formats}
+            history = dataclasses.replace(history, complete=False)
+            heads = {fmt: self._head(key, held, fmt, history) for fmt in formats}
         documents = []
         for fmt in formats:
             position = FORMAT_ORDER[fmt]
             documents.append((fmt, _splice(heads[fmt], fmt, [entries[i][position] for i in kept])))
         return [posts[i] for i in kept], documents
 
-    def _head(self, key: FeedKey, posts: Sequence[Post], fmt: Rendition) -> bytes:
+    def _head(
+        self, key: FeedKey, posts: Sequence[Post], fmt: Rendition, history: History = NO_HISTORY
+    ) -> bytes:
         if fmt is Page.HTML:
             return render_page_head(key, posts, self.settings)
         if fmt is FeedFormat.JSON:
-            return _json_head(key, posts, self.settings)
-        return _serialize(_feed_without_entries(key, posts, fmt, self.settings), fmt)
+            return _json_head(key, posts, self.settings, history)
+        return _serialize(_feed_without_entries(key, posts, fmt, self.settings, history), fmt)
 
     def _fitting(
         self,
@@ -127,14 +140,16 @@ class FeedAssembler:
         entries: Sequence[Entries],
         heads: dict[Rendition, bytes],
         budget: int,
+        history: History = NO_HISTORY,
     ) -> list[int]:
         """Positions of the posts the documents hold within `budget`: of those whose entry fits
         on its own, the newest that fit together in every format. A head is rendered again only
         near the budget: the feed's own elements depend on its posts only through `updated`."""
+        partly = dataclasses.replace(history, complete=False)  # for documents holding fewer
         candidates = [
             i
             for i in range(len(posts))
-            if self._fits_alone(key, posts[i], entries[i], heads, budget)
+            if self._fits_alone(key, posts[i], entries[i], heads, budget, partly)
         ]
         if len(candidates) < len(posts):
             kept = set(candidates)
@@ -157,7 +172,8 @@ class FeedAssembler:
                 if count == len(posts):  # all of them: the head rendered already holds
                     head = len(heads[fmt])
                 else:
-                    head = len(self._head(key, [posts[i] for i in candidates[:count]], fmt))
+                    held = [posts[i] for i in candidates[:count]]
+                    head = len(self._head(key, held, fmt, partly))
                 if _size(fmt, head, sizes[count], count) <= budget:
                     break
                 count -= 1
@@ -172,13 +188,19 @@ class FeedAssembler:
         return candidates[:count]
 
     def _fits_alone(
-        self, key: FeedKey, post: Post, entry: Entries, heads: dict[Rendition, bytes], budget: int
+        self,
+        key: FeedKey,
+        post: Post,
+        entry: Entries,
+        heads: dict[Rendition, bytes],
+        budget: int,
+        history: History,
     ) -> bool:
         for fmt in FeedFormat:
             size = len(entry[FORMAT_ORDER[fmt]])
             if _size(fmt, len(heads[fmt]), size, 1) + _DATE_ROOM <= budget:
                 continue  # a one-post head differs from the whole feed's only in its date
-            if _size(fmt, len(self._head(key, [post], fmt)), size, 1) > budget:
+            if _size(fmt, len(self._head(key, [post], fmt, history)), size, 1) > budget:
                 return False
         return True
 
@@ -243,15 +265,21 @@ class _EntryContainer:
 
 
 def _feed_without_entries(
-    key: FeedKey, posts: Sequence[Post], fmt: FeedFormat, settings: Settings
+    key: FeedKey,
+    posts: Sequence[Post],
+    fmt: FeedFormat,
+    settings: Settings,
+    history: History = NO_HISTORY,
 ) -> FeedGenerator:
-    """A feedgen feed with every feed-level field set, for `posts` (not added)."""
-    self_url = feed_url(settings.feeds_base, key, fmt)
+    """A feedgen feed with every feed-level field set, for `posts` (not added). An archive page
+    has the feed's id and title, its own `self`, and its history links."""
+    feed = feed_url(settings.feeds_base, key, fmt)
+    self_url = archive_url(settings.feeds_base, history.archive, fmt) if history.archive else feed
     fg = FeedGenerator()
     # RSS <author> needs an e-mail; dc:creator does not. Registered directly: load_extension
     # imports the module again on every call.
     fg.register_extension("dc", DcExtension, DcEntryExtension, atom=False, rss=True)
-    fg.id(self_url)
+    fg.id(feed)
     fg.title(feed_title(key, settings))
     fg.link(href=self_url, rel="self", type=FORMATS[fmt].media_type)
     fg.link(href=settings.site_url, rel="alternate", type="text/html")
@@ -266,7 +294,50 @@ def _feed_without_entries(
     fg.sy.hints = hints
     if settings.websub_hub:
         advertise_hub(fg, settings.websub_hub)
+    if history != NO_HISTORY:
+        fg.register_extension("fh", _HistoryExtension, None, atom=True, rss=True)
+        fg.fh.links = _history_links(history, feed, fmt, settings)
+        fg.fh.marker = "archive" if history.archive else "complete" if history.complete else ""
     return fg
+
+
+def _history_links(
+    history: History, feed: str, fmt: FeedFormat, settings: Settings
+) -> list[tuple[str, str]]:
+    """RFC 5005's links of a document: (rel, href)."""
+    links = [("current", feed)] if history.archive else []
+    if history.previous:
+        links.append(("prev-archive", archive_url(settings.feeds_base, history.previous, fmt)))
+    return links
+
+
+class _HistoryExtension(BaseExtension):  # type: ignore[misc]  # feedgen has no types
+    """RFC 5005's `current` and `prev-archive` links, and fh:archive or fh:complete, in Atom and
+    RSS (as atom:link). feedgen's own links would not do: it writes only rel="self" as an RSS
+    atom:link, and makes RSS's <link> of whichever link was added last."""
+
+    NAMESPACE = "http://purl.org/syndication/history/1.0"
+
+    def __init__(self) -> None:
+        self.links: list[tuple[str, str]] = []
+        self.marker = ""  # "archive", "complete" or ""
+
+    def extend_ns(self) -> dict[str, str]:
+        return {"fh": self.NAMESPACE}
+
+    def extend_rss(self, rss: lxml.etree._Element) -> lxml.etree._Element:
+        self._add(rss[0], "{http://www.w3.org/2005/Atom}link")
+        return rss
+
+    def extend_atom(self, atom: lxml.etree._Element) -> lxml.etree._Element:
+        self._add(atom, "link")  # feedgen's Atom elements carry no namespace of their own
+        return atom
+
+    def _add(self, parent: lxml.etree._Element, link: str) -> None:
+        for rel, href in self.links:
+            lxml.etree.SubElement(parent, link, href=href, rel=rel)
+        if self.marker:
+            lxml.etree.SubElement(parent, "{" + self.NAMESPACE + "}" + self.marker)
 
 
 class _SyndicationExtension(BaseExtension):  # type: ignore[misc]  # feedgen has no types
@@ -299,20 +370,28 @@ class _SyndicationExtension(BaseExtension):  # type: ignore[misc]  # feedgen has
             frequency.text = str(self.hints.update_frequency)
 
 
-def _json_head(key: FeedKey, posts: Sequence[Post], settings: Settings) -> bytes:
+def _json_head(
+    key: FeedKey, posts: Sequence[Post], settings: Settings, history: History = NO_HISTORY
+) -> bytes:
     """The JSON Feed without items: the same title, links, description, language and author as
-    the Atom and RSS documents of the feed."""
+    the Atom and RSS documents of the feed. JSON Feed has no archives, but pages: `next_url`
+    leads from the feed to its newest archive page, and from each page to the one before."""
     title = feed_title(key, settings)
+    base, fmt = settings.feeds_base, FeedFormat.JSON
     fields: dict[str, object] = {
         "title": title,
         "home_page_url": settings.site_url,
-        "feed_url": feed_url(settings.feeds_base, key, FeedFormat.JSON),
+        "feed_url": archive_url(base, history.archive, fmt)
+        if history.archive
+        else feed_url(base, key, fmt),
         "description": xml_safe(settings.site_description) or title,
         "language": settings.language,
         "authors": [{"name": xml_safe(settings.site_author)}],
     }
     if settings.websub_hub:
         fields["hubs"] = [{"type": "WebSub", "url": settings.websub_hub}]
+    if history.previous:
+        fields["next_url"] = archive_url(base, history.previous, fmt)
     return json_feed.head(fields)
 
 

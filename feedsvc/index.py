@@ -40,6 +40,9 @@ class Index:
 
     feeds: dict[FeedKey, list[Post]] = field(default_factory=dict)  # newest first, at most limit
     totals: dict[FeedKey, int] = field(default_factory=dict)  # all visible posts of each feed
+    # Every visible post, newest first, of each feed with archive pages: those of an archived
+    # kind with more posts than item_limit.
+    history: dict[FeedKey, list[Post]] = field(default_factory=dict)
     visible: int = 0  # posts published and due
     problems: list[PostError] = field(default_factory=list)  # clashes between posts
 
@@ -55,7 +58,11 @@ def is_visible(post: Post, now: dt.datetime, future: bool) -> bool:
 
 
 def build_index(
-    posts: Iterable[Post], now: dt.datetime, item_limit: int, future: bool = False
+    posts: Iterable[Post],
+    now: dt.datetime,
+    item_limit: int,
+    future: bool = False,
+    archived: frozenset[FeedKind] = frozenset(),
 ) -> Index:
     """Group the visible posts into feeds. Posts are ordered newest first (ties by source path);
     a second post claiming an id already taken is reported and left out, so no reader sees two
@@ -67,6 +74,7 @@ def build_index(
     visible = [p for p in posts if p.published and p.epoch <= cutoff]
     visible.sort(key=lambda p: (p.epoch, p.source), reverse=True)
     feeds, totals = index.feeds, index.totals
+    everything: dict[FeedKey, list[Post]] = {}
     for post in visible:  # 100,000 posts on a large site: keep this loop plain
         first = owner_of_id.setdefault(post.id, post)
         if first is not post:
@@ -82,7 +90,10 @@ def build_index(
             if len(entries) < item_limit:
                 entries.append(post)
             totals[key] = totals.get(key, 0) + 1
+            if key.kind in archived:
+                everything.setdefault(key, []).append(post)
     index.feeds = dict(sorted(feeds.items(), key=lambda item: feed_order(item[0])))
+    index.history = {key: posts for key, posts in everything.items() if len(posts) > item_limit}
     return index
 
 

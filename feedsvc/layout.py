@@ -124,14 +124,15 @@ def document_path(key: FeedKey, rendition: Rendition) -> str:
 
 
 _KINDS_BY_FOLDER = {folder: kind.value for kind, folder in _FOLDERS.items()}
+_KINDS_BY_FOLDER["archives"] = "archive"  # feedsvc.archives: every feed's archive pages
 _OPML_NAMES = frozenset(OPML_PATHS.values())
 _SITE_KIND = FeedKind.SITE.value  # looked up once: an enum's .value costs a microsecond a time
 
 
 def path_kind(path: str) -> str:
-    """What a request path is for, to count requests by: "site", "category", "tag", "opml",
-    "index" or "other". Judged by folder and name, never by extension, so every format and page
-    of a feed counts as that feed's kind."""
+    """What a request path is for, to count requests by: "site", "category", "tag", "archive",
+    "opml", "index" or "other". Judged by folder and name, never by extension, so every format
+    and page of a feed counts as that feed's kind."""
     name = path.lstrip("/")
     folder, slash, _ = name.partition("/")
     if slash:

@@ -19,14 +19,19 @@ from feedsvc.posts import Post
 from feedsvc.slugs import slugify
 
 _LAST = "\U0010ffff"  # sorts after every source at the same epoch
+# One feed in a snapshot: its newest posts, how many it has, and all of them if it keeps history.
+_Snapshot = tuple[list[Post], int, list[Post] | None]
 
 
 class LiveIndex:
     """Published posts grouped into feeds, updated post by post."""
 
-    def __init__(self, item_limit: int, future: bool = False) -> None:
+    def __init__(
+        self, item_limit: int, future: bool = False, archived: frozenset[FeedKind] = frozenset()
+    ) -> None:
         self.item_limit = item_limit
         self.future = future
+        self.archived = archived  # kinds whose feeds keep their history (Index.history)
         self.posts: dict[str, Post] = {}  # source -> published post
         self.members: dict[FeedKey, list[tuple[float, str]]] = {SITE_FEED: []}
         self.claims: dict[str, set[str]] = {}  # id -> sources of the posts that carry it
@@ -36,7 +41,7 @@ class LiveIndex:
         self._key_of_name: dict[tuple[FeedKind, str], FeedKey | None] = {}
         self._name_of_slug: dict[tuple[FeedKind, str], str] = {}
         self.dirty: set[FeedKey] = set()  # feeds whose members changed since the last snapshot
-        self._last: dict[FeedKey, tuple[list[Post], int]] | None = None  # the last snapshot
+        self._last: dict[FeedKey, _Snapshot] | None = None  # the last snapshot
 
     def update(self, changed: Iterable[Post], removed: Iterable[str] = ()) -> None:
         """Take new or changed posts (unpublished ones leave) and forget removed sources."""
@@ -57,11 +62,13 @@ class LiveIndex:
         changed = set(self.members) if last is None else set(self.dirty)
         self.dirty = set()
         index = Index(problems=problems)
-        snapshot: dict[FeedKey, tuple[list[Post], int]] = {}
+        snapshot: dict[FeedKey, _Snapshot] = {}
         for key in sorted(self.members, key=feed_order):
             if last is not None and key not in changed and key in last:
                 snapshot[key] = last[key]
-                index.feeds[key], index.totals[key] = last[key]
+                index.feeds[key], index.totals[key], history = last[key]
+                if history is not None:
+                    index.history[key] = history
                 continue
             members = self.members[key]
             end = bisect.bisect_right(members, cut)
@@ -79,7 +86,14 @@ class LiveIndex:
                 position -= 1
             index.feeds[key] = entries
             index.totals[key] = total
-            snapshot[key] = (entries, total)
+            history = None
+            if key.kind in self.archived and total > self.item_limit:
+                history = index.history[key] = [
+                    self.posts[source]
+                    for _, source in reversed(members[:end])
+                    if source not in losers
+                ]
+            snapshot[key] = (entries, total, history)
         self._last = snapshot
         index.visible = index.totals[SITE_FEED]
         for source in sorted(self.clashes):

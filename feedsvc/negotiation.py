@@ -14,6 +14,7 @@ import functools
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
+from feedsvc.archives import ARCHIVE_FOLDER
 from feedsvc.layout import FORMATS, INDEX_PATH, PAGE_SUFFIX, FeedFormat
 
 HTML = "text/html"
@@ -39,6 +40,8 @@ def page_instead(path: str, accept: str) -> str | None:
 def vary(path: str) -> str:
     """The Vary header of the document at `path`. A feed's URL sends either its document or its
     page depending on Accept, and the page's prepared headers serve both URLs, so both say so."""
+    if path.startswith(ARCHIVE_FOLDER + "/"):  # archive pages have no page for people
+        return VARY_ENCODING
     _, dot, suffix = path.rpartition(".")
     if dot + suffix in _FEED_TYPES or (dot + suffix == PAGE_SUFFIX and path != INDEX_PATH):
         return VARY_NEGOTIATED

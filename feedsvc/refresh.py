@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import dataclasses
 import datetime as dt
 import fcntl
 import gc
@@ -19,18 +20,26 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from feedsvc.archives import (
+    History,
+    archive_path,
+    archived_kinds,
+    feed_history,
+    feed_pages,
+    page_history,
+)
 from feedsvc.body import Body, render_bodies, render_body
 from feedsvc.catalog import Catalog, CatalogUpdate, fingerprint, load_catalog, save_catalog
 from feedsvc.errors import PostError, RefreshCancelledError, RefreshError, TooManyRemovedError
 from feedsvc.feed_page import render_feed_page
 from feedsvc.feeds import Entries, FeedAssembler, render_feed
-from feedsvc.index import SITE_FEED, FeedKey, Index, build_index, is_visible
+from feedsvc.index import SITE_FEED, FeedKey, FeedKind, Index, build_index, is_visible
 from feedsvc.layout import (
     INDEX_PATH,
     OPML_PATHS,
@@ -113,11 +122,20 @@ def render_documents(index: Index, settings: Settings) -> dict[str, bytes]:
 
     documents = {}
     for key, posts in index.feeds.items():
-        held = _fitting_plainly(key, posts, settings, body_of)
+        pages = feed_pages(key, index.history, settings.archive_page_size)
+        history = feed_history(pages, len(posts), index.totals[key])
+        held = _fitting_plainly(key, posts, settings, body_of, history)
+        if len(held) < len(posts):
+            history = dataclasses.replace(history, complete=False)
         for fmt in FeedFormat:
-            documents[feed_path(key, fmt)] = render_feed(key, held, fmt, settings, body_of)
+            documents[feed_path(key, fmt)] = render_feed(key, held, fmt, settings, body_of, history)
         held_bodies = [body_of(post) for post in held]
         documents[page_path(key)] = render_feed_page(key, held, held_bodies, settings)
+        for page in pages:
+            for fmt in FeedFormat:
+                documents[archive_path(page, fmt)] = render_feed(
+                    key, page.posts, fmt, settings, body_of, page_history(pages, page)
+                )
     for fmt, path in OPML_PATHS.items():
         documents[path] = render_opml(index, settings, fmt)
     documents[INDEX_PATH] = render_index_page(index, settings)
@@ -125,18 +143,31 @@ def render_documents(index: Index, settings: Settings) -> dict[str, bytes]:
 
 
 def _fitting_plainly(
-    key: FeedKey, posts: list[Post], settings: Settings, body_of: Callable[[Post], Body]
+    key: FeedKey,
+    posts: list[Post],
+    settings: Settings,
+    body_of: Callable[[Post], Body],
+    history: History,
 ) -> list[Post]:
     """The posts a feed's documents hold within max_feed_bytes, found the plain way, by
-    rendering: those that fit on their own, then the newest of them that fit in every format."""
+    rendering: those that fit on their own, then the newest of them that fit in every format.
+    A document holding fewer than all of them does not say it is complete."""
     budget = settings.max_feed_bytes
     if not budget:
         return posts
+    partly = dataclasses.replace(history, complete=False)
 
     def size(held: list[Post], fmt: FeedFormat) -> int:
-        return len(render_feed(key, held, fmt, settings, body_of))
+        said = history if len(held) == len(posts) else partly
+        return len(render_feed(key, held, fmt, settings, body_of, said))
 
-    held = [p for p in posts if all(size([p], fmt) <= budget for fmt in FeedFormat)]
+    def fits_alone(post: Post) -> bool:
+        return all(
+            len(render_feed(key, [post], fmt, settings, body_of, partly)) <= budget
+            for fmt in FeedFormat
+        )
+
+    held = [post for post in posts if fits_alone(post)]
     count = len(held)
     for fmt in FeedFormat:
         while count and size(held[:count], fmt) > budget:
@@ -280,7 +311,7 @@ class Refresher:
         """The index as of `now`, moving only the posts that changed since the last refresh."""
         future = self.settings.future
         if self.live is None:
-            self.live = LiveIndex(self.settings.item_limit, future)
+            self.live = LiveIndex(self.settings.item_limit, future, _archived(self.settings))
             changed = self.ledger.apply(update.catalog.posts())
             self.live.update(changed)
             self.ledger.record(p for p in changed if is_visible(p, now, future))
@@ -366,8 +397,31 @@ DOCUMENT_BATCH = 8  # feeds per task (each in every stale format)
 # matches a real one, so the next refresh renders the document again.
 INCOMPLETE = "incomplete"
 
-# One feed to render: its key, posts, the formats to render, and its posts' entries.
-_DocumentWork = tuple[FeedKey, list[Post], list[Rendition], list[Entries]]
+# One feed (or archive page) to render: its key, posts, the formats to render, its posts'
+# entries, and what it says of its history.
+_DocumentWork = tuple[FeedKey, list[Post], list[Rendition], list[Entries], History]
+# One document to render: its feed, posts, format, and what it says of its history.
+_Stale = tuple[FeedKey, list[Post], Rendition, History]
+FORMATS: list[Rendition] = list(FeedFormat)  # an archive page has no page for people
+
+
+def _path(key: FeedKey, fmt: Rendition, said: History) -> str:
+    """Where a document goes: one of the feed's own, or one of its archive pages."""
+    if said.archive is not None and isinstance(fmt, FeedFormat):
+        return archive_path(said.archive, fmt)
+    return document_path(key, fmt)
+
+
+def _said(history: History) -> str:
+    """What a document says of its history, as far as its bytes go."""
+    page, before = history.archive, history.previous
+    return "/".join(
+        (
+            f"archive {page.number}" if page else "",
+            f"previous {before.number} {before.full}" if before else "",
+            "complete" if history.complete else "",
+        )
+    )
 
 
 class _Renderer:
@@ -385,10 +439,11 @@ class _Renderer:
         # that documents carry.
         self.base.update(repr(polling_hints(settings)).encode())
 
-    def signature(self, key: FeedKey, posts: list[Post]) -> str:
-        """Everything a feed's bytes depend on: settings, version, name, and its entries."""
+    def signature(self, key: FeedKey, posts: list[Post], history: History) -> str:
+        """Everything a document's bytes depend on: settings, version, the feed's name, what it
+        says of its history (archive page, previous page, completeness), and its entries."""
         digest = self.base.copy()
-        digest.update(f"{key.kind}\0{key.name}\0".encode())
+        digest.update(f"{key.kind}\0{key.name}\0{_said(history)}\0".encode())
         for post in posts:
             digest.update(f"{post.source}\0{post.digest}\0{post.id}\0".encode())
         return digest.hexdigest()
@@ -408,26 +463,33 @@ class _Renderer:
         lost file is rendered again). Fills `signatures`. Feeds not in `changed` (when given)
         keep their previous signature without hashing their entries."""
         usable = {path: sig for path, sig in previous.items() if path in writer.previous}
-        stale: list[tuple[FeedKey, list[Post], Rendition]] = []
+        stale: list[_Stale] = []
+        size = self.settings.archive_page_size
         for key, posts in index.feeds.items():
-            known = usable.get(feed_path(key, FeedFormat.ATOM))
-            if changed is not None and key not in changed and known is not None:
-                signature = known
-            else:
-                signature = self.signature(key, posts)
-            for fmt in RENDITIONS:  # a page holds what its feed's documents hold
-                path = document_path(key, fmt)
-                signatures[path] = signature
-                if usable.get(path) == signature:
-                    writer.keep(path)
+            unchanged = changed is not None and key not in changed
+            pages = feed_pages(key, index.history, size)
+            history = feed_history(pages, len(posts), index.totals[key])
+            documents = [(posts, history, list(RENDITIONS))]  # a page holds what they hold
+            documents += [(page.posts, page_history(pages, page), FORMATS) for page in pages]
+            for held, said, renditions in documents:
+                known = usable.get(_path(key, renditions[0], said))
+                if unchanged and known is not None:
+                    signature = known  # its feed's members did not change: neither did it
                 else:
-                    stale.append((key, posts, fmt))
+                    signature = self.signature(key, held, said)
+                for fmt in renditions:
+                    path = _path(key, fmt, said)
+                    signatures[path] = signature
+                    if usable.get(path) == signature:
+                        writer.keep(path)
+                    else:
+                        stale.append((key, held, fmt, said))
         self._render_entries(stale, cancel, progress)
         self._render_documents(stale, writer, cancel, progress)
         if self._incomplete:  # published for now; their signature makes the next refresh retry
-            for key, posts, fmt in stale:
+            for key, posts, fmt, said in stale:
                 if any(post in self._incomplete for post in posts):
-                    signatures[document_path(key, fmt)] = INCOMPLETE
+                    signatures[_path(key, fmt, said)] = INCOMPLETE
         feeds = self.base.copy()  # the OPML lists change only when the set of feeds does
         feeds.update("\0".join(f"{key.kind}/{key.name}" for key in index.feeds).encode())
         rendered = len(stale) + 1
@@ -443,13 +505,13 @@ class _Renderer:
 
     def _render_entries(
         self,
-        stale: list[tuple[FeedKey, list[Post], Rendition]],
+        stale: list[_Stale],
         cancel: threading.Event | None,
         progress: Progress,
     ) -> None:
         """Render the entries of the stale documents that are not in the cache yet."""
         needed = list(
-            dict.fromkeys(p for _, posts, _ in stale for p in posts if p not in self.cache)
+            dict.fromkeys(p for _, posts, _, _ in stale for p in posts if p not in self.cache)
         )
         settings, assembler = self.settings, self.assembler
 
@@ -477,21 +539,25 @@ class _Renderer:
 
     def _render_documents(
         self,
-        stale: list[tuple[FeedKey, list[Post], Rendition]],
+        stale: list[_Stale],
         writer: InPlaceWriter | GenerationWriter,
         cancel: threading.Event | None,
         progress: Progress,
     ) -> None:
         """Assemble each stale document and hand it to the writer. In workers, each worker also
         hashes, compresses and writes what it assembled, and the writer records the result."""
-        formats: dict[FeedKey, list[Rendition]] = {}
-        posts_of: dict[FeedKey, list[Post]] = {}
-        for key, posts, fmt in stale:  # the formats of one feed together: they share its entries
-            formats.setdefault(key, []).append(fmt)
-            posts_of[key] = posts
+        # The formats of one document (a feed, or one of its archive pages) together: they share
+        # its entries.
+        formats: dict[tuple[FeedKey, int], list[Rendition]] = {}
+        documents: dict[tuple[FeedKey, int], tuple[list[Post], History]] = {}
+        for key, posts, fmt, said in stale:
+            which = (key, said.archive.number if said.archive else 0)
+            formats.setdefault(which, []).append(fmt)
+            documents[which] = (posts, said)
         work = [
-            (key, posts_of[key], fmts, [self._entries_of(post) for post in posts_of[key]])
-            for key, fmts in formats.items()
+            (key, posts, fmts, [self._entries_of(post) for post in posts], said)
+            for (key, _), fmts in formats.items()
+            for posts, said in [documents[(key, _)]]
         ]
         batches = batched(work, DOCUMENT_BATCH)
         done = 0
@@ -527,10 +593,10 @@ class _Renderer:
             progress("rendering feeds", done, len(stale))
 
     def _documents(self, batch: Sequence[_DocumentWork]) -> Iterator[tuple[str, bytes]]:
-        for key, posts, formats, entries in batch:
-            _, documents = self.assembler.documents(key, posts, formats, entries)
+        for key, posts, formats, entries, said in batch:
+            _, documents = self.assembler.documents(key, posts, formats, entries, said)
             for fmt, data in documents:
-                yield document_path(key, fmt), data
+                yield _path(key, fmt, said), data
 
     @property
     def incomplete(self) -> bool:
@@ -573,7 +639,7 @@ def _index(
     update: CatalogUpdate, ledger: IdLedger, settings: Settings, now: dt.datetime
 ) -> tuple[Index, list[PostError]]:
     posts = ledger.apply(update.catalog.posts())
-    index = build_index(posts, now, settings.item_limit, settings.future)
+    index = index_posts(posts, now, settings)
     for problem in index.problems:
         logger.warning("left out %s", problem)
     ledger.record(p for p in posts if is_visible(p, now, settings.future))
@@ -654,3 +720,13 @@ def _load_status(path: Path) -> dict[str, Any]:
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def index_posts(posts: Iterable[Post], now: dt.datetime, settings: Settings) -> Index:
+    """The index of `posts` as of `now`, with the history of the feeds that have archive pages."""
+    return build_index(posts, now, settings.item_limit, settings.future, _archived(settings))
+
+
+def _archived(settings: Settings) -> frozenset[FeedKind]:
+    """The kinds of feeds that have archive pages."""
+    return archived_kinds(settings.archive_kinds) if settings.archive_page_size else frozenset()

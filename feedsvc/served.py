@@ -16,11 +16,14 @@ from pathlib import Path, PurePosixPath
 
 from werkzeug.http import http_date, quote_etag
 
+from feedsvc.archives import FULL_PAGE
 from feedsvc.layout import MEDIA_TYPES
 from feedsvc.negotiation import vary
 from feedsvc.publish import ENCODINGS, DocumentInfo, current_folder, read_manifest
 
 IDENTITY = "identity"
+# A full archive page never changes (feedsvc.archives): caches may keep it for a year.
+IMMUTABLE = "public, max-age=31536000, immutable"
 RECHECK_SECONDS = 0.1  # how stale a worker's view of `current` may get
 
 # path -> headers a document's 200s carry besides the caching ones (WebSub's Link headers).
@@ -112,7 +115,7 @@ def _prepare(
         common = [
             ("ETag", quote_etag(etag)),
             ("Last-Modified", http_date(last_modified)),
-            ("Cache-Control", cache_control),
+            ("Cache-Control", IMMUTABLE if FULL_PAGE.match(path) else cache_control),
             ("Vary", vary(path)),
         ]
         full = [("Content-Type", media_type), ("Content-Length", str(length)), *common, *extra]

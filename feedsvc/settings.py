@@ -66,6 +66,14 @@ class Settings:
         1024 * 1024,
         "Largest feed document in bytes: the oldest entries that do not fit are left out. 0: none.",
     )
+    archive_page_size: int = _setting(
+        100,
+        "Posts per archive page (RFC 5005 full history, oldest first); 0: no archive pages.",
+    )
+    archive_kinds: list[str] = _setting(
+        ["site", "category"],
+        "Feeds with archive pages: any of site, category, tag (tags are many: off by default).",
+    )
     excerpt_length: int = _setting(
         200, "Longest automatic summary, in characters, when a post has no excerpt."
     )
@@ -322,6 +330,8 @@ def _check_title_template(template: str) -> str | None:
     return None
 
 
+_KINDS = ("site", "category", "tag")  # index.FeedKind's values (index cannot be imported here)
+
 _CHECKS: dict[str, Callable[[Any], str | None]] = {
     "site_url": _check_url,
     "feeds_url": lambda url: _check_url(url) if url else None,
@@ -330,6 +340,10 @@ _CHECKS: dict[str, Callable[[Any], str | None]] = {
     "content_dir": _check_content_dir,
     "item_limit": _at_least(1),
     "max_feed_bytes": _at_least(0),
+    "archive_page_size": _at_least(0),
+    "archive_kinds": lambda kinds: next(
+        (f"{k!r} is not one of site, category, tag" for k in kinds if k not in _KINDS), None
+    ),
     "excerpt_length": _at_least(1),
     "max_post_bytes": _at_least(1),
     "max_terms_per_post": _at_least(1),

@@ -11,9 +11,9 @@ from urllib.parse import quote
 import lxml.etree
 import pytest
 
-from feedsvc.index import SITE_FEED, FeedKey, FeedKind, build_index
+from feedsvc.index import SITE_FEED, FeedKey, FeedKind
 from feedsvc.layout import FeedFormat, feed_path
-from feedsvc.refresh import build, read_posts, render_documents
+from feedsvc.refresh import build, index_posts, read_posts, render_documents
 from feedsvc.settings import EXAMPLE_CONTENT, load_settings
 
 from .conftest import NOW, SAMPLE_NAME, MakeSettings, assert_valid_atom, parse_feed, write_post
@@ -25,7 +25,7 @@ TAG = "上海证券报·中国证券网新闻"
 
 def _documents(make_settings: MakeSettings, **overrides: object) -> dict[str, bytes]:
     settings = make_settings(**overrides)
-    index = build_index(read_posts(settings).posts, NOW, settings.item_limit, settings.future)
+    index = index_posts(read_posts(settings).posts, NOW, settings)
     return render_documents(index, settings)
 
 
@@ -170,7 +170,7 @@ def test_golden_example_feeds() -> None:
     """The bundled example, rendered byte for byte as recorded. After an intended change,
     regenerate with `FEEDSVC_REGENERATE_GOLDEN=1 pytest tests/test_feeds.py` and review the diff."""
     settings = load_settings(env={}, overrides={"site_url": "https://news.example.com/"})
-    index = build_index(read_posts(settings).posts, NOW, settings.item_limit)
+    index = index_posts(read_posts(settings).posts, NOW, settings)
     documents = render_documents(index, settings)
     chosen = [
         feed_path(SITE_FEED, FeedFormat.ATOM),

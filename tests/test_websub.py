@@ -25,7 +25,7 @@ from feedsvc.hubping import FIRST_RETRY_SECONDS, MAX_ATTEMPTS, SETTLE_SECONDS, H
 from feedsvc.index import build_index
 from feedsvc.layout import FeedFormat, feed_path, feed_url
 from feedsvc.publish import current_folder
-from feedsvc.refresh import Refresher, build, read_posts, render_documents
+from feedsvc.refresh import Refresher, build, index_posts, read_posts, render_documents
 from feedsvc.scheduler import RefreshWorker
 from feedsvc.settings import Settings
 from feedsvc.web import create_app
@@ -150,7 +150,7 @@ def refreshes(settings: Settings, pinger: HubPinger) -> Iterator[RefreshWorker]:
 
 def feeds_holding(settings: Settings, title: str) -> set[str]:
     """The URLs of every document of every feed that holds the post titled `title`."""
-    index = build_index(read_posts(settings).posts, NOW, settings.item_limit, settings.future)
+    index = index_posts(read_posts(settings).posts, NOW, settings)
     keys = [key for key, posts in index.feeds.items() if any(p.title == title for p in posts)]
     return {feed_url(settings.feeds_base, key, fmt) for key in keys for fmt in FeedFormat}
 
@@ -163,7 +163,7 @@ def test_every_document_links_to_the_hub(
     small_site: Path, make_settings: MakeSettings, fmt: FeedFormat
 ) -> None:
     settings = make_settings(websub_hub="https://hub.example/")
-    index = build_index(read_posts(settings).posts, NOW, settings.item_limit, settings.future)
+    index = index_posts(read_posts(settings).posts, NOW, settings)
     documents = render_documents(index, settings)
     feeds = {path: data for path, data in documents.items() if path.endswith(f".{fmt}")}
     assert len(feeds) == 6  # the site, two categories, three tags
@@ -189,7 +189,7 @@ def test_the_fast_path_links_to_the_hub_exactly_as_the_plain_path(
 ) -> None:
     settings = make_settings(websub_hub="https://hub.example/")
     build(settings, tmp_path / "out", NOW)
-    index = build_index(read_posts(settings).posts, NOW, settings.item_limit, settings.future)
+    index = index_posts(read_posts(settings).posts, NOW, settings)
     for path, data in render_documents(index, settings).items():
         assert (tmp_path / "out" / path).read_bytes() == data, path
 
@@ -241,7 +241,7 @@ def test_self_urls_are_the_layouts_feed_urls(make_settings: MakeSettings) -> Non
     """Headers and pings name feeds by path; those URLs are layout.feed_url, for every name
     (the example's categories and tags are Chinese, with `·`)."""
     settings = make_settings(content_dir=Path(__file__).parents[1] / "feedsvc" / "example")
-    index = build_index(read_posts(settings).posts, NOW, settings.item_limit, settings.future)
+    index = index_posts(read_posts(settings).posts, NOW, settings)
     assert len(index.feeds) > 10
     for key in index.feeds:
         for fmt in FeedFormat:

@@ -1,0 +1,107 @@
+"""Archive pages (RFC 5005) as a server sends them: full pages immutable, the newest one not, and
+a refresh that adds posts turns the partial page into a full one without touching the others."""
+
+from __future__ import annotations
+
+import dataclasses
+import urllib.request
+from pathlib import Path
+
+import lxml.etree
+
+from feedsvc.publish import current_folder
+from feedsvc.refresh import Refresher
+from feedsvc.served import IMMUTABLE
+from feedsvc.settings import Settings
+from feedsvc.web import cache_control, create_app
+
+from .conftest import NOW, MakeSettings, write_post
+from .servers import nginx
+
+FH = "{http://purl.org/syndication/history/1.0}"
+
+
+def _site(content_dir: Path, make_settings: MakeSettings, tmp_path: Path, posts: int) -> Settings:
+    for day in range(1, posts + 1):
+        write_post(content_dir, f"p{day:02d}.md", f"title: P{day}\ndate: 2022-01-{day:02d}")
+    return make_settings(item_limit=2, archive_page_size=3, state_dir=tmp_path / "state")
+
+
+def _pages(settings: Settings) -> list[str]:
+    folder = current_folder(settings.state_dir)
+    assert folder is not None
+    return sorted(p.name for p in (folder / "archives" / "feed").iterdir() if p.suffix == ".atom")
+
+
+def test_full_pages_are_immutable_and_the_newest_is_not(
+    content_dir: Path, make_settings: MakeSettings, tmp_path: Path
+) -> None:
+    settings = _site(content_dir, make_settings, tmp_path, posts=7)
+    Refresher(settings).refresh(NOW)
+    assert _pages(settings) == ["1.atom", "2.atom", "3-partial.atom"]
+    client = create_app(settings).test_client()
+    for path, expected in (
+        ("/archives/feed/1.atom", IMMUTABLE),
+        ("/archives/feed/2.json", IMMUTABLE),
+        ("/archives/feed/3-partial.rss", cache_control(settings)),
+        ("/feed.atom", cache_control(settings)),
+    ):
+        with client.get(path) as response:
+            assert response.status_code == 200, path
+            assert response.headers["Cache-Control"] == expected, path
+            assert response.headers["Vary"] == (
+                "Accept, Accept-Encoding" if path == "/feed.atom" else "Accept-Encoding"
+            )
+    with nginx(settings.state_dir, tmp_path) as server:
+        for path, expected in (
+            ("archives/feed/1.atom", IMMUTABLE),
+            ("archives/feed/3-partial.atom", cache_control(settings)),
+        ):
+            with urllib.request.urlopen(server.url + path) as response:
+                assert response.headers["Cache-Control"] == expected, path
+                assert response.headers["Vary"] == "Accept-Encoding", path
+
+
+def test_a_new_post_fills_the_partial_page_and_leaves_full_pages_alone(
+    content_dir: Path, make_settings: MakeSettings, tmp_path: Path
+) -> None:
+    settings = _site(content_dir, make_settings, tmp_path, posts=5)
+    refresher = Refresher(settings)
+    refresher.refresh(NOW)
+    assert _pages(settings) == ["1.atom", "2-partial.atom"]
+    folder = current_folder(settings.state_dir)
+    assert folder is not None
+    first = (folder / "archives/feed/1.atom").stat()
+    write_post(content_dir, "p06.md", "title: P6\ndate: 2022-01-06")
+    report = refresher.refresh(NOW)
+    assert report is not None
+    assert _pages(settings) == ["1.atom", "2.atom"]
+    folder = current_folder(settings.state_dir)
+    assert folder is not None
+    assert (folder / "archives/feed/1.atom").stat().st_ino == first.st_ino  # not rewritten
+    feed = lxml.etree.fromstring((folder / "feed.atom").read_bytes())
+    prev = [
+        link.get("href")
+        for link in feed.findall("{http://www.w3.org/2005/Atom}link")
+        if link.get("rel") == "prev-archive"
+    ]
+    assert prev == [settings.feeds_base + "archives/feed/2.atom"]
+
+
+def test_without_archive_pages_a_long_feed_is_neither_archived_nor_complete(
+    content_dir: Path, make_settings: MakeSettings, tmp_path: Path
+) -> None:
+    settings = dataclasses.replace(
+        _site(content_dir, make_settings, tmp_path, posts=5), archive_page_size=0
+    )
+    Refresher(settings).refresh(NOW)
+    folder = current_folder(settings.state_dir)
+    assert folder is not None
+    assert not (folder / "archives").exists()
+    feed = lxml.etree.fromstring((folder / "feed.atom").read_bytes())
+    assert feed.find(f"{FH}complete") is None
+    assert not [
+        link
+        for link in feed.findall("{http://www.w3.org/2005/Atom}link")
+        if link.get("rel") == "prev-archive"
+    ]
