@@ -391,6 +391,8 @@ class Refresher:
 PARALLEL_ENTRIES = 300
 PARALLEL_DOCUMENTS = 200
 ENTRY_BATCH = 50  # posts per task handed to a worker
+PARALLEL_ARCHIVE_PAGES = 8  # fewer archive pages than this are rendered in this process
+ARCHIVE_PAGE_BATCH = 2  # archive pages per task (each in every stale format)
 DOCUMENT_BATCH = 8  # feeds per task (each in every stale format)
 
 # The signature of a document published with an entry whose body could not be read: it never
@@ -400,6 +402,8 @@ INCOMPLETE = "incomplete"
 # One feed (or archive page) to render: its key, posts, the formats to render, its posts'
 # entries, and what it says of its history.
 _DocumentWork = tuple[FeedKey, list[Post], list[Rendition], list[Entries], History]
+# One feed or archive page to render: its key, posts, what it says of its history, its formats.
+_PageWork = tuple[FeedKey, list[Post], History, list[Rendition]]
 # One document to render: its feed, posts, format, and what it says of its history.
 _Stale = tuple[FeedKey, list[Post], Rendition, History]
 FORMATS: list[Rendition] = list(FeedFormat)  # an archive page has no page for people
@@ -410,6 +414,17 @@ def _path(key: FeedKey, fmt: Rendition, said: History) -> str:
     if said.archive is not None and isinstance(fmt, FeedFormat):
         return archive_path(said.archive, fmt)
     return document_path(key, fmt)
+
+
+def _by_document(stale: list[_Stale]) -> list[_PageWork]:
+    """The stale formats of each feed or archive page together: they share its entries."""
+    formats: dict[tuple[FeedKey, int], list[Rendition]] = {}
+    documents: dict[tuple[FeedKey, int], tuple[list[Post], History]] = {}
+    for key, posts, fmt, said in stale:
+        which = (key, said.archive.number if said.archive else 0)
+        formats.setdefault(which, []).append(fmt)
+        documents[which] = (posts, said)
+    return [(key, *documents[(key, n)], fmts) for (key, n), fmts in formats.items()]
 
 
 def _said(history: History) -> str:
@@ -434,6 +449,7 @@ class _Renderer:
         self.assembler = FeedAssembler(settings)
         self.cache = dict(cache)
         self._incomplete: dict[Post, Entries] = {}  # rendered without a body: not kept
+        self._incomplete_paths: set[str] = set()  # archive pages published without some body
         self.base = hashlib.sha1(fingerprint(settings).encode(), usedforsecurity=False)
         # The refresh interval only changes how the service runs, except for the polling hints
         # that documents carry.
@@ -484,12 +500,17 @@ class _Renderer:
                         writer.keep(path)
                     else:
                         stale.append((key, held, fmt, said))
-        self._render_entries(stale, cancel, progress)
-        self._render_documents(stale, writer, cancel, progress)
+        own = [item for item in stale if item[3].archive is None]
+        self._render_entries(own, cancel, progress)
+        self._render_documents(own, writer, cancel, progress)
+        archived = [item for item in stale if item[3].archive is not None]
+        self._render_archive_pages(archived, writer, cancel, progress)
         if self._incomplete:  # published for now; their signature makes the next refresh retry
-            for key, posts, fmt, said in stale:
+            for key, posts, fmt, said in own:
                 if any(post in self._incomplete for post in posts):
                     signatures[_path(key, fmt, said)] = INCOMPLETE
+        for path in self._incomplete_paths:
+            signatures[path] = INCOMPLETE
         feeds = self.base.copy()  # the OPML lists change only when the set of feeds does
         feeds.update("\0".join(f"{key.kind}/{key.name}" for key in index.feeds).encode())
         rendered = len(stale) + 1
@@ -502,6 +523,55 @@ class _Renderer:
                 rendered += 1
         writer.put(INDEX_PATH, render_index_page(index, self.settings))
         return rendered
+
+    def _render_archive_pages(
+        self,
+        stale: list[_Stale],
+        writer: InPlaceWriter | GenerationWriter,
+        cancel: threading.Event | None,
+        progress: Progress,
+    ) -> None:
+        """Render stale archive pages whole, each from its posts' bodies to its written files,
+        in workers when there are many. A cold start archives every post of the site, and
+        holding all their entries here at once would take gigabytes; a page's entries are
+        rendered for it and dropped, so a post on a site page and on a category page is rendered
+        twice. Pages whose entries could not all be read are marked incomplete."""
+        work = _by_document(stale)
+        settings, assembler = self.settings, self.assembler
+        in_workers = self.workers > 1 and len(work) >= PARALLEL_ARCHIVE_PAGES
+        write_now = writer.write_now
+
+        def render(batch: Sequence[_PageWork]) -> list[tuple[str, Any, bool]]:
+            rendered = []  # (path, bytes, complete)
+            for key, posts, said, fmts in batch:
+                texts = [_body_text(post, settings) for post in posts]
+                bodies = render_bodies(
+                    [(post, text or "") for post, text in zip(posts, texts, strict=True)],
+                    settings.excerpt_length,
+                )
+                entries = assembler.entries(list(zip(posts, bodies, strict=True)))
+                complete = None not in texts
+                _, documents = assembler.documents(key, posts, fmts, entries, said)
+                rendered += [(_path(key, fmt, said), data, complete) for fmt, data in documents]
+            if not in_workers:
+                return rendered
+            with ThreadPoolExecutor(max_workers=2) as threads:  # as in _render_documents
+                writes = [(p, threads.submit(write_now, p, data), c) for p, data, c in rendered]
+                return [(path, write.result(), complete) for path, write, complete in writes]
+
+        batches = batched(work, ARCHIVE_PAGE_BATCH)
+        written = 0
+        for results in run_batches(render, batches, self.workers if in_workers else 1):
+            _check(cancel, "stopped while rendering archive pages")
+            for path, result, complete in results:
+                if in_workers:
+                    writer.record(path, *result)
+                else:
+                    writer.put(path, result)
+                if not complete:
+                    self._incomplete_paths.add(path)
+            written += len(results)
+            progress("rendering archive pages", written, len(stale))
 
     def _render_entries(
         self,
@@ -546,18 +616,9 @@ class _Renderer:
     ) -> None:
         """Assemble each stale document and hand it to the writer. In workers, each worker also
         hashes, compresses and writes what it assembled, and the writer records the result."""
-        # The formats of one document (a feed, or one of its archive pages) together: they share
-        # its entries.
-        formats: dict[tuple[FeedKey, int], list[Rendition]] = {}
-        documents: dict[tuple[FeedKey, int], tuple[list[Post], History]] = {}
-        for key, posts, fmt, said in stale:
-            which = (key, said.archive.number if said.archive else 0)
-            formats.setdefault(which, []).append(fmt)
-            documents[which] = (posts, said)
         work = [
             (key, posts, fmts, [self._entries_of(post) for post in posts], said)
-            for (key, _), fmts in formats.items()
-            for posts, said in [documents[(key, _)]]
+            for key, posts, said, fmts in _by_document(stale)
         ]
         batches = batched(work, DOCUMENT_BATCH)
         done = 0

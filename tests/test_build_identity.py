@@ -52,7 +52,8 @@ def built(settings: Settings, out: Path, caplog: pytest.LogCaptureFixture) -> di
     assert [e.path.name for e in report.bad] == ["broken.md"]
     forked = [r.getMessage() for r in caplog.records if "worker processes" in r.getMessage()]
     if settings.workers > 1:  # reading, entries and documents all went to workers
-        assert len(forked) == 3, forked
+        stages = {message.split(" batches of ")[1].split()[0] for message in forked}
+        assert stages == {"read", "render", "render_and_write"}, forked
     else:
         assert forked == []
     return files_under(out)
