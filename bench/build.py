@@ -3,9 +3,10 @@
 
 For each size, generates a corpus with ../shared/corpus/make_corpus.py (--seed 1), converts it for
 Hugo with ../shared/peers/to_hugo.py (RSS only on Hugo's side, same item limit: feedsvc does more
-work, Atom and RSS plus compressed twins), then alternates cold builds of the two several times and
-prints the median wall time, the peak memory of each build, the feed files written, and the ratios
-feedsvc/Hugo of time and memory. The largest size runs feedsvc alone.
+work: Atom, RSS, JSON Feed, pages and archive pages, with compressed twins), then alternates
+cold builds of the two several times and prints the median wall time, the peak memory of each
+build, the feed files written, and the ratios feedsvc/Hugo of time and memory. The largest size
+runs feedsvc alone.
 
 Memory is the peak of the summed PSS of the build's whole process tree (the child and all its
 descendants), sampled from /proc every 20 ms: feedsvc forks worker processes, and the child's

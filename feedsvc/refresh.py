@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from operator import is_
 from pathlib import Path
 from typing import Any
 
@@ -207,6 +208,7 @@ class Refresher:
         self.ledger = load_ledger(self.state_dir / LEDGER_FILE)
         self.signatures = _load_signatures(self.state_dir / SIGNATURES_FILE)
         self.entries: dict[Post, Entries] = {}  # each post's rendered entry, per format
+        self.pages: dict[str, list[Post]] = {}  # each archive page's posts (see _Renderer)
         self.entries_kept = 0  # cache size after the last trim
         self.next_due: dt.datetime | None = None  # earliest future post: when feeds change anyway
         self.refreshed_once = False
@@ -274,7 +276,7 @@ class Refresher:
         writer = GenerationWriter(self.state_dir, int(now.timestamp()), self.manifest)
         try:
             signatures: dict[str, str] = {}
-            renderer = _Renderer(self.settings, self.entries)
+            renderer = _Renderer(self.settings, self.entries, self.pages)
             rendered = renderer.publish(
                 index, writer, self.signatures, signatures, cancel=cancel, changed=changed_feeds
             )
@@ -289,6 +291,7 @@ class Refresher:
         self.signatures = signatures
         self.manifest = writer.committed or self.manifest
         self.entries = renderer.cache
+        self.pages = renderer.pages
         if len(self.entries) > self.entries_kept * 5 // 4 + 64:  # trim now and then, not always
             self.entries = renderer.entries_in(index)
             self.entries_kept = len(self.entries)
@@ -443,11 +446,20 @@ class _Renderer:
     """Renders the documents whose inputs changed: each post's entry once per format (kept across
     refreshes), then each document around its entries, on every core when there are many."""
 
-    def __init__(self, settings: Settings, cache: Mapping[Post, Entries]) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        cache: Mapping[Post, Entries],
+        pages: Mapping[str, list[Post]] | None = None,
+    ) -> None:
         self.settings = settings
         self.workers = worker_count(settings.workers)
         self.assembler = FeedAssembler(settings)
         self.cache = dict(cache)
+        # Each archive page's posts at the last refresh, by its Atom path: a page holding the
+        # very same Post objects (unchanged posts keep theirs) keeps its signature unhashed.
+        self.previous_pages = pages or {}
+        self.pages: dict[str, list[Post]] = {}
         self._incomplete: dict[Post, Entries] = {}  # rendered without a body: not kept
         self._incomplete_paths: set[str] = set()  # archive pages published without some body
         self.base = hashlib.sha1(fingerprint(settings).encode(), usedforsecurity=False)
@@ -488,9 +500,16 @@ class _Renderer:
             documents = [(posts, history, list(RENDITIONS))]  # a page holds what they hold
             documents += [(page.posts, page_history(pages, page), FORMATS) for page in pages]
             for held, said, renditions in documents:
-                known = usable.get(_path(key, renditions[0], said))
-                if unchanged and known is not None:
-                    signature = known  # its feed's members did not change: neither did it
+                first = _path(key, renditions[0], said)
+                known = usable.get(first)
+                if said.archive is not None:
+                    self.pages[first] = held
+                if (
+                    known is not None
+                    and known != INCOMPLETE
+                    and (unchanged or self._same_page(first, held))
+                ):
+                    signature = known  # its posts did not change: neither did it
                 else:
                     signature = self.signature(key, held, said)
                 for fmt in renditions:
@@ -523,6 +542,11 @@ class _Renderer:
                 rendered += 1
         writer.put(INDEX_PATH, render_index_page(index, self.settings))
         return rendered
+
+    def _same_page(self, path: str, posts: list[Post]) -> bool:
+        """Whether the archive page at `path` held these very posts at the last refresh."""
+        before = self.previous_pages.get(path)
+        return before is not None and len(before) == len(posts) and all(map(is_, before, posts))
 
     def _render_archive_pages(
         self,
@@ -661,8 +685,9 @@ class _Renderer:
 
     @property
     def incomplete(self) -> bool:
-        """Whether some entry went out without its body (its file could not be read again)."""
-        return bool(self._incomplete)
+        """Whether some entry went out without its body (its file could not be read again), in
+        a feed or on an archive page."""
+        return bool(self._incomplete or self._incomplete_paths)
 
     def _entries_of(self, post: Post) -> Entries:
         entries = self.cache.get(post)

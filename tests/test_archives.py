@@ -105,3 +105,20 @@ def test_without_archive_pages_a_long_feed_is_neither_archived_nor_complete(
         for link in feed.findall("{http://www.w3.org/2005/Atom}link")
         if link.get("rel") == "prev-archive"
     ]
+
+
+def test_editing_a_post_on_a_full_page_renders_that_page_again(
+    content_dir: Path, make_settings: MakeSettings, tmp_path: Path
+) -> None:
+    settings = _site(content_dir, make_settings, tmp_path, posts=7)
+    refresher = Refresher(settings)
+    refresher.refresh(NOW)
+    write_post(content_dir, "p02.md", "title: P2 edited\ndate: 2022-01-02")
+    report = refresher.refresh(NOW)
+    assert report is not None and report.read == 1
+    folder = current_folder(settings.state_dir)
+    assert folder is not None
+    assert b"P2 edited" in (folder / "archives/feed/1.atom").read_bytes()
+    assert b"P2 edited" not in (folder / "archives/feed/2.atom").read_bytes()
+    unchanged = refresher.refresh(NOW)
+    assert unchanged is not None and unchanged.rendered == 0

@@ -22,7 +22,7 @@ from feedsvc.catalog import Catalog, fingerprint
 from feedsvc.index import SITE_FEED, build_index
 from feedsvc.layout import OPML_PATHS, FeedFormat
 from feedsvc.publish import MANIFEST, GenerationWriter, current_folder, read_manifest
-from feedsvc.refresh import INCOMPLETE, Refresher, _Renderer
+from feedsvc.refresh import INCOMPLETE, Refresher, _Renderer, index_posts
 from feedsvc.settings import Settings
 
 from .conftest import NOW, MakeSettings, parse_feed, write_post
@@ -167,6 +167,31 @@ def test_a_post_whose_file_vanishes_before_rendering_goes_out_without_its_body_f
     assert entries[0].title == victim.title
     assert "content" not in entries[0]
     assert all(entry.get("content") for entry in entries[1:])
+
+
+def test_an_archived_post_whose_file_vanishes_marks_its_page_for_the_next_refresh(
+    site: Settings,
+) -> None:
+    """The same on an archive page: the page goes out with the entry's title, and is marked to
+    be rendered again (the refresher then comes back at once)."""
+    catalog = Catalog(fingerprint(site)).update(site).catalog
+    index = index_posts(catalog.posts(), NOW, site)
+    victim = index.history[SITE_FEED][-1]  # the oldest post: on page 1 only, in no feed
+    (site.content_dir / victim.source).unlink()
+    renderer = _Renderer(site, {})
+    writer = GenerationWriter(site.state_dir, int(NOW.timestamp()))
+    signatures: dict[str, str] = {}
+    renderer.publish(index, writer, {}, signatures)
+    writer.commit()
+    assert renderer.incomplete
+    pages = [path for path in signatures if path.startswith("archives/feed/")]
+    assert {path for path in pages if signatures[path] == INCOMPLETE} == {
+        f"archives/feed/1.{fmt}" for fmt in FeedFormat
+    }
+    assert signatures["feed.atom"] != INCOMPLETE
+    page = parse_feed((site.state_dir / "current" / "archives/feed/1.atom").read_bytes())
+    entry = next(e for e in page.entries if e.title == victim.title)
+    assert "content" not in entry
 
 
 def test_deleted_posts_drop_out(site: Settings) -> None:
