@@ -68,11 +68,12 @@ class Settings:
     )
     archive_page_size: int = _setting(
         100,
-        "Posts per archive page (RFC 5005 full history, oldest first); 0: no archive pages.",
+        "Posts per archive page (oldest first) of the feeds in archive_kinds; 0: no archive pages.",
     )
     archive_kinds: list[str] = _setting(
-        ["site", "category"],
-        "Feeds with archive pages: any of site, category, tag (tags are many: off by default).",
+        [],
+        "Feeds with archive pages (RFC 5005 full history): any of site, category, tag. None by "
+        "default: see the README for their cost.",
     )
     excerpt_length: int = _setting(
         200, "Longest automatic summary, in characters, when a post has no excerpt."

@@ -24,7 +24,9 @@ FH = "{http://purl.org/syndication/history/1.0}"
 def _site(content_dir: Path, make_settings: MakeSettings, tmp_path: Path, posts: int) -> Settings:
     for day in range(1, posts + 1):
         write_post(content_dir, f"p{day:02d}.md", f"title: P{day}\ndate: 2022-01-{day:02d}")
-    return make_settings(item_limit=2, archive_page_size=3, state_dir=tmp_path / "state")
+    return make_settings(
+        item_limit=2, archive_page_size=3, archive_kinds=["site"], state_dir=tmp_path / "state"
+    )
 
 
 def _pages(settings: Settings) -> list[str]:

@@ -114,7 +114,7 @@ def test_walking_a_categorys_archives_gives_every_published_post_once(
     leads through the same pages."""
     out = tmp_path / "public"
     config = _config(tmp_path)
-    config.write_text(config.read_text() + "archive_page_size = 7\n")
+    config.write_text(config.read_text() + 'archive_page_size = 7\narchive_kinds = ["category"]\n')
     result = run("build", str(out), "--content", str(corpus), "--config", str(config))
     assert result.returncode == 0, result.stderr
     everything = _expected(corpus, limit=None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import http.client
@@ -174,6 +175,7 @@ def test_an_archived_post_whose_file_vanishes_marks_its_page_for_the_next_refres
 ) -> None:
     """The same on an archive page: the page goes out with the entry's title, and is marked to
     be rendered again (the refresher then comes back at once)."""
+    site = dataclasses.replace(site, archive_kinds=["site"])
     catalog = Catalog(fingerprint(site)).update(site).catalog
     index = index_posts(catalog.posts(), NOW, site)
     victim = index.history[SITE_FEED][-1]  # the oldest post: on page 1 only, in no feed
