@@ -20,8 +20,9 @@ from pathlib import Path
 import pytest
 
 from feedsvc.catalog import Catalog, fingerprint
-from feedsvc.index import SITE_FEED, build_index
+from feedsvc.index import SITE_FEED, Index
 from feedsvc.layout import OPML_PATHS, FeedFormat
+from feedsvc.posts import Post
 from feedsvc.publish import MANIFEST, GenerationWriter, current_folder, read_manifest
 from feedsvc.refresh import INCOMPLETE, Refresher, _Renderer, index_posts
 from feedsvc.settings import Settings
@@ -147,21 +148,30 @@ def test_restart_with_a_bad_file_rereads_nothing(site: Settings) -> None:
     assert [e.path.name for e in report.bad] == ["broken.md"]
 
 
-def test_a_post_whose_file_vanishes_before_rendering_goes_out_without_its_body_for_now(
-    site: Settings,
-) -> None:
-    """Between reading a post and rendering its entry the file may go: the other posts publish,
-    the entry goes out with its title and no content, and its documents are marked to be
-    rendered again by the next refresh."""
+def _render_without(
+    site: Settings, choose: Callable[[Index], Post]
+) -> tuple[_Renderer, dict[str, str], Post]:
+    """Read the site, delete the file of the post `choose` picks, then render and publish: as
+    when a file goes between reading and rendering."""
     catalog = Catalog(fingerprint(site)).update(site).catalog
-    index = build_index(catalog.posts(), NOW, site.item_limit, site.future)
-    victim = index.feeds[SITE_FEED][0]
+    index = index_posts(catalog.posts(), NOW, site)
+    victim = choose(index)
     (site.content_dir / victim.source).unlink()
     renderer = _Renderer(site, {})
     writer = GenerationWriter(site.state_dir, int(NOW.timestamp()))
     signatures: dict[str, str] = {}
     renderer.publish(index, writer, {}, signatures)
     writer.commit()
+    return renderer, signatures, victim
+
+
+def test_a_post_whose_file_vanishes_before_rendering_goes_out_without_its_body_for_now(
+    site: Settings,
+) -> None:
+    """Between reading a post and rendering its entry the file may go: the other posts publish,
+    the entry goes out with its title and no content, and its documents are marked to be
+    rendered again by the next refresh."""
+    renderer, signatures, victim = _render_without(site, lambda index: index.feeds[SITE_FEED][0])
     assert renderer.incomplete
     assert signatures["feed.atom"] == signatures["feed.rss"] == INCOMPLETE
     entries = parse_feed((site.state_dir / "current" / "feed.atom").read_bytes()).entries
@@ -176,15 +186,9 @@ def test_an_archived_post_whose_file_vanishes_marks_its_page_for_the_next_refres
     """The same on an archive page: the page goes out with the entry's title, and is marked to
     be rendered again (the refresher then comes back at once)."""
     site = dataclasses.replace(site, archive_kinds=["site"])
-    catalog = Catalog(fingerprint(site)).update(site).catalog
-    index = index_posts(catalog.posts(), NOW, site)
-    victim = index.history[SITE_FEED][-1]  # the oldest post: on page 1 only, in no feed
-    (site.content_dir / victim.source).unlink()
-    renderer = _Renderer(site, {})
-    writer = GenerationWriter(site.state_dir, int(NOW.timestamp()))
-    signatures: dict[str, str] = {}
-    renderer.publish(index, writer, {}, signatures)
-    writer.commit()
+    renderer, signatures, victim = _render_without(  # the oldest post: on page 1 only, in no feed
+        site, lambda index: index.history[SITE_FEED][-1]
+    )
     assert renderer.incomplete
     pages = [path for path in signatures if path.startswith("archives/feed/")]
     assert {path for path in pages if signatures[path] == INCOMPLETE} == {
