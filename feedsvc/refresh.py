@@ -409,7 +409,7 @@ _DocumentWork = tuple[FeedKey, list[Post], list[Rendition], list[Entries], Histo
 _PageWork = tuple[FeedKey, list[Post], History, list[Rendition]]
 # One document to render: its feed, posts, format, and what it says of its history.
 _Stale = tuple[FeedKey, list[Post], Rendition, History]
-FORMATS: list[Rendition] = list(FeedFormat)  # an archive page has no page for people
+ARCHIVE_RENDITIONS: list[Rendition] = list(FeedFormat)  # an archive page has no page for people
 
 
 def _path(key: FeedKey, fmt: Rendition, said: History) -> str:
@@ -436,7 +436,7 @@ def _said(history: History) -> str:
     return "/".join(
         (
             f"archive {page.number}" if page else "",
-            f"previous {before.number} {before.full}" if before else "",
+            f"previous {before.number}" if before else "",  # always a full page
             "complete" if history.complete else "",
         )
     )
@@ -498,7 +498,9 @@ class _Renderer:
             pages = feed_pages(key, index.history, size)
             history = feed_history(pages, len(posts), index.totals[key])
             documents = [(posts, history, list(RENDITIONS))]  # a page holds what they hold
-            documents += [(page.posts, page_history(pages, page), FORMATS) for page in pages]
+            documents += [
+                (page.posts, page_history(pages, page), ARCHIVE_RENDITIONS) for page in pages
+            ]
             for held, said, renditions in documents:
                 first = _path(key, renditions[0], said)
                 known = usable.get(first)

@@ -80,6 +80,8 @@ def test_environment_overrides_the_file(tmp_path: Path) -> None:
         ('websub_hub = "ftp://hub.example/"', "websub_hub: 'ftp://hub.example/' is not"),
         ('tag_feed_title = "{tag}"', "may use only {name} and {site_title}"),
         ("exclude = [1]", "exclude: expected a list of strings"),
+        ('archive_kinds = ["month"]', "archive_kinds: 'month' is not one of site, category, tag"),
+        ("archive_page_size = -1", "archive_page_size: must be at least 0, got -1"),
         ("item_limit = ", "site.toml"),
     ],
 )
