@@ -14,12 +14,14 @@ import contextlib
 import dataclasses
 import datetime as dt
 import fcntl
+import functools
 import gc
 import hashlib
 import json
 import logging
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -66,7 +68,7 @@ from feedsvc.publish import (
     atomic_write,
 )
 from feedsvc.settings import Settings
-from feedsvc.workers import batched, run_batches, worker_count
+from feedsvc.workers import Step, batched, run_batches, run_steps, worker_count
 
 logger = logging.getLogger(__name__)
 
@@ -187,7 +189,7 @@ def build(
     ledger = IdLedger() if writer.fresh else load_ledger(out_dir / f".feedsvc-{LEDGER_FILE}")
     try:
         index, bad = _index(update, ledger, settings, now)
-        renderer = _Renderer(settings, {})
+        renderer = _Renderer(settings, {}, keep_entries=False)
         rendered = renderer.publish(index, writer, {}, {}, progress=progress)
     except BaseException:
         writer.abort()
@@ -430,6 +432,11 @@ def _by_document(stale: list[_Stale]) -> list[_PageWork]:
     return [(key, *documents[(key, n)], fmts) for (key, n), fmts in formats.items()]
 
 
+def _posts_of(documents: Iterable[_PageWork]) -> set[Post]:
+    """Every post some of these documents hold."""
+    return {post for _, posts, _, _ in documents for post in posts}
+
+
 def _said(history: History) -> str:
     """What a document says of its history, as far as its bytes go."""
     page, before = history.archive, history.previous
@@ -451,11 +458,15 @@ class _Renderer:
         settings: Settings,
         cache: Mapping[Post, Entries],
         pages: Mapping[str, list[Post]] | None = None,
+        keep_entries: bool = True,
     ) -> None:
         self.settings = settings
         self.workers = worker_count(settings.workers)
         self.assembler = FeedAssembler(settings)
         self.cache = dict(cache)
+        # The service keeps every entry for the next refresh; a build drops each one as soon as
+        # the last document holding it is written, so it never holds them all.
+        self.keep_entries = keep_entries
         # Each archive page's posts at the last refresh, by its Atom path: a page holding the
         # very same Post objects (unchanged posts keep theirs) keeps its signature unhashed.
         self.previous_pages = pages or {}
@@ -522,8 +533,7 @@ class _Renderer:
                     else:
                         stale.append((key, held, fmt, said))
         own = [item for item in stale if item[3].archive is None]
-        self._render_entries(own, cancel, progress)
-        self._render_documents(own, writer, cancel, progress)
+        self._render_feeds(own, writer, cancel, progress)
         archived = [item for item in stale if item[3].archive is not None]
         self._render_archive_pages(archived, writer, cancel, progress)
         if self._incomplete:  # published for now; their signature makes the next refresh retry
@@ -581,7 +591,7 @@ class _Renderer:
                 rendered += [(_path(key, fmt, said), data, complete) for fmt, data in documents]
             if not in_workers:
                 return rendered
-            with ThreadPoolExecutor(max_workers=2) as threads:  # as in _render_documents
+            with ThreadPoolExecutor(max_workers=2) as threads:  # as in _render_feeds
                 writes = [(p, threads.submit(write_now, p, data), c) for p, data, c in rendered]
                 return [(path, write.result(), complete) for path, write, complete in writes]
 
@@ -599,19 +609,29 @@ class _Renderer:
             written += len(results)
             progress("rendering archive pages", written, len(stale))
 
-    def _render_entries(
+    def _render_feeds(
         self,
         stale: list[_Stale],
+        writer: InPlaceWriter | GenerationWriter,
         cancel: threading.Event | None,
         progress: Progress,
     ) -> None:
-        """Render the entries of the stale documents that are not in the cache yet."""
-        needed = list(
-            dict.fromkeys(p for _, posts, _, _ in stale for p in posts if p not in self.cache)
+        """Render the entries the stale documents need that are not in the cache, then each
+        document around its entries, and hand it to the writer: one pipeline (see _plan), each
+        batch of documents rendered as soon as its entries are back. In workers, each worker also
+        hashes, compresses and writes what it assembled, and the writer records the result."""
+        plan = self._plan(stale)
+        needed = sum(len(items) for what, items, _ in plan if what == "entries")
+        uses = Counter(  # in how many batches of documents each post is
+            post for what, items, _ in plan if what == "documents" for post in _posts_of(items)
+        )
+        parallel = self.workers > 1 and (
+            needed >= PARALLEL_ENTRIES or len(stale) >= PARALLEL_DOCUMENTS
         )
         settings, assembler = self.settings, self.assembler
+        write_now = writer.write_now
 
-        def render(batch: Sequence[Post]) -> list[tuple[Entries, bool]]:
+        def render_entries(batch: Sequence[Post]) -> list[tuple[Entries, bool]]:
             texts = [_body_text(post, settings) for post in batch]
             bodies = render_bodies(
                 [(post, text or "") for post, text in zip(batch, texts, strict=True)],
@@ -620,50 +640,10 @@ class _Renderer:
             entries = assembler.entries(list(zip(batch, bodies, strict=True)))
             return [(e, text is not None) for e, text in zip(entries, texts, strict=True)]
 
-        batches = batched(needed, ENTRY_BATCH)
-        workers = self.workers if len(needed) >= PARALLEL_ENTRIES else 1
-        done = 0
-        for batch, results in zip(batches, run_batches(render, batches, workers), strict=True):
-            _check(cancel, "stopped while rendering entries")
-            for post, (entries, complete) in zip(batch, results, strict=True):
-                if complete:
-                    self.cache[post] = entries
-                else:
-                    self._incomplete[post] = entries
-            done += len(batch)
-            progress("rendering entries", done, len(needed))
-
-    def _render_documents(
-        self,
-        stale: list[_Stale],
-        writer: InPlaceWriter | GenerationWriter,
-        cancel: threading.Event | None,
-        progress: Progress,
-    ) -> None:
-        """Assemble each stale document and hand it to the writer. In workers, each worker also
-        hashes, compresses and writes what it assembled, and the writer records the result."""
-        work = [
-            (key, posts, fmts, [self._entries_of(post) for post in posts], said)
-            for key, posts, said, fmts in _by_document(stale)
-        ]
-        batches = batched(work, DOCUMENT_BATCH)
-        done = 0
-        if len(stale) < PARALLEL_DOCUMENTS or self.workers <= 1:
-            for batch in batches:
-                _check(cancel, "stopped while rendering feeds")
-                for path, data in self._documents(batch):
-                    writer.put(path, data)
-                    done += 1
-                progress("rendering feeds", done, len(stale))
-            return
-        write_now = writer.write_now
-
-        # Each batch travels to its worker with its entries' bytes: a worker that looked them up in
-        # the memory it shares with this process would copy every page it touched (reference
-        # counts are writes), and the copies add up to hundreds of MB at 100,000 posts.
         # In a worker, two threads hash, compress and write while the next document renders:
         # zlib, brotli and file I/O release the GIL, and creating thousands of files stalls on
-        # the disk now and then, which would leave a core idle.
+        # the disk now and then, which would leave a core idle. In this process, the writer's
+        # own background threads do the same.
         def render_and_write(batch: Sequence[_DocumentWork]) -> list[Any]:
             with ThreadPoolExecutor(max_workers=2) as threads:
                 writes = [
@@ -672,12 +652,82 @@ class _Renderer:
                 ]
                 return [(path, write.result()) for path, write in writes]
 
-        for results in run_batches(render_and_write, batches, self.workers):
+        def render_feeds(step: tuple[str, Sequence[Any]]) -> list[Any]:
+            what, batch = step
+            if what == "entries":
+                return render_entries(batch)
+            return render_and_write(batch) if parallel else list(self._documents(batch))
+
+        steps = [
+            Step(functools.partial(self._batch, what, items), after) for what, items, after in plan
+        ]
+        results = run_steps(render_feeds, steps, self.workers if parallel else 1)
+        done = 0
+        for (what, items, _), result in zip(plan, results, strict=True):
             _check(cancel, "stopped while rendering feeds")
-            for path, (info, written) in results:
-                writer.record(path, info, written)
-            done += len(results)
+            if what == "entries":
+                for post, (entries, complete) in zip(items, result, strict=True):
+                    if complete:
+                        self.cache[post] = entries
+                    else:
+                        self._incomplete[post] = entries
+                continue  # progress counts documents: entries now come along with them
+            for path, data in result:
+                if parallel:
+                    writer.record(path, *data)
+                else:
+                    writer.put(path, data)
+            if not self.keep_entries:  # a build: drop the entries no later document needs
+                for post in _posts_of(items):
+                    uses[post] -= 1
+                    if not uses[post]:
+                        self.cache.pop(post, None)
+            done += len(result)
             progress("rendering feeds", done, len(stale))
+
+    def _plan(self, stale: list[_Stale]) -> list[tuple[str, Sequence[Any], int]]:
+        """The steps that render the stale documents, each (what, its posts or documents, the
+        step whose results it needs): batches of DOCUMENT_BATCH documents in feed order, and
+        before them batches of the entries they need that no earlier document needed
+        (ENTRY_BATCH posts a batch, gathered over as many documents as it takes to fill one).
+        Entries are thus rendered about when they are first needed, and a build holds few at a
+        time. Documents come a group of entries after the entries they wait for, so the workers
+        render those while the results come back."""
+        seen = set(self.cache)
+        plan: list[tuple[str, Sequence[Any], int]] = []
+        new: list[Post] = []
+        waiting: list[Sequence[_PageWork]] = []
+        ready: list[tuple[list[Sequence[_PageWork]], int]] = []  # documents, the entries' step
+
+        def flush() -> None:
+            plan.extend(("entries", batch, -1) for batch in batched(new, ENTRY_BATCH))
+            for documents, after in ready:
+                plan.extend(("documents", chunk, after) for chunk in documents)
+            ready[:] = [(list(waiting), len(plan) - 1)]
+            new.clear()
+            waiting.clear()
+
+        for chunk in batched(_by_document(stale), DOCUMENT_BATCH):
+            held = dict.fromkeys(post for _, posts, _, _ in chunk for post in posts)
+            new.extend(post for post in held if post not in seen)
+            seen.update(new)
+            waiting.append(chunk)
+            if len(new) >= ENTRY_BATCH:
+                flush()
+        flush()
+        flush()
+        return plan
+
+    def _batch(self, what: str, items: Sequence[Any]) -> tuple[str, Sequence[Any]]:
+        """What a step hands to a worker: its posts, or its documents with their posts' entries
+        (a worker that looked them up in the memory it shares with this process would copy
+        every page it touched, as reference counts are writes: hundreds of MB at 100,000 posts)."""
+        if what == "entries":
+            return what, items
+        return what, [
+            (key, posts, fmts, [self._entries_of(post) for post in posts], said)
+            for key, posts, said, fmts in items
+        ]
 
     def _documents(self, batch: Sequence[_DocumentWork]) -> Iterator[tuple[str, bytes]]:
         for key, posts, formats, entries, said in batch:

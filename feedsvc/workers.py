@@ -16,7 +16,10 @@ import logging
 import multiprocessing
 import os
 import signal
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from multiprocessing.pool import AsyncResult
 from typing import Any, TypeVar
 
 logger = logging.getLogger(__name__)
@@ -64,6 +67,54 @@ def run_batches(
             processes, initializer=_worker_signals, maxtasksperchild=BATCHES_PER_WORKER
         ) as pool:
             yield from pool.imap(_run_inherited, batches)
+    finally:
+        _inherited_job = None
+
+
+@dataclass(frozen=True)
+class Step:
+    """One batch of a pipeline (see run_steps), made only when it is handed out: `make()` may use
+    the results of every step up to `after` (an earlier step's position; -1 for none), which the
+    caller has handled by then."""
+
+    make: Callable[[], Any]
+    after: int = -1
+
+
+def run_steps(
+    job: Callable[[Any], Result], steps: Sequence[Step], workers: int, ahead: int = 2
+) -> Iterator[Result]:
+    """job(step.make()) for each step, in order, like run_batches; but a step's batch is made
+    only once the results it depends on have been handed to the caller, and the steps after it
+    that do not wait for them keep the workers busy meanwhile. One pool serves all the steps,
+    so two stages where the second needs the first's results (documents need their posts'
+    entries) overlap instead of waiting for the first's slowest batch, and the caller can drop
+    the first's results as soon as the second has used them. At most `ahead` steps per worker
+    are handed out before their results are taken."""
+    if workers <= 1 or len(steps) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        yield from (job(step.make()) for step in steps)
+        return
+    global _inherited_job  # handed to the children through fork, on purpose
+    _inherited_job = job
+    processes = min(workers, len(steps))
+    logger.debug(
+        "%d batches of %s in %d worker processes (pipelined)", len(steps), job.__name__, processes
+    )
+    gc.freeze()  # as in run_batches
+    try:
+        context = multiprocessing.get_context("fork")
+        with context.Pool(
+            processes, initializer=_worker_signals, maxtasksperchild=BATCHES_PER_WORKER
+        ) as pool:
+            running: deque[tuple[int, AsyncResult[Result]]] = deque()
+            handled = -1  # the last step whose result the caller has taken
+            for position, step in enumerate(steps):
+                while running and (len(running) >= processes * ahead or step.after > handled):
+                    handled, result = running.popleft()
+                    yield result.get()
+                running.append((position, pool.apply_async(_run_inherited, (step.make(),))))
+            while running:
+                yield running.popleft()[1].get()
     finally:
         _inherited_job = None
 

@@ -54,7 +54,7 @@ def built(settings: Settings, out: Path, caplog: pytest.LogCaptureFixture) -> di
     forked = [r.getMessage() for r in caplog.records if "worker processes" in r.getMessage()]
     if settings.workers > 1:  # reading, entries and documents all went to workers
         stages = {message.split(" batches of ")[1].split()[0] for message in forked}
-        assert stages == {"read", "render", "render_and_write"}, forked
+        assert stages == {"read", "render_feeds", "render"}, forked
     else:
         assert forked == []
     return files_under(out)

@@ -23,7 +23,13 @@ from feedsvc.catalog import Catalog, fingerprint
 from feedsvc.index import SITE_FEED, Index
 from feedsvc.layout import OPML_PATHS, FeedFormat
 from feedsvc.posts import Post
-from feedsvc.publish import MANIFEST, GenerationWriter, current_folder, read_manifest
+from feedsvc.publish import (
+    MANIFEST,
+    GenerationWriter,
+    InPlaceWriter,
+    current_folder,
+    read_manifest,
+)
 from feedsvc.refresh import INCOMPLETE, Refresher, _Renderer, index_posts
 from feedsvc.settings import Settings
 
@@ -163,6 +169,24 @@ def _render_without(
     renderer.publish(index, writer, {}, signatures)
     writer.commit()
     return renderer, signatures, victim
+
+
+def test_a_build_drops_each_entry_once_its_last_document_is_written(
+    site: Settings, tmp_path: Path
+) -> None:
+    """The service keeps every entry for its next refresh; a build does not need them after
+    their last document, and holding them all made it the largest thing in memory."""
+    index = index_posts(Catalog(fingerprint(site)).update(site).catalog.posts(), NOW, site)
+    published = {}
+    for keep in (True, False):
+        renderer = _Renderer(site, {}, keep_entries=keep)
+        writer = InPlaceWriter(tmp_path / str(keep), int(NOW.timestamp()))
+        renderer.publish(index, writer, {}, {})
+        writer.commit()
+        held = {post for posts in index.feeds.values() for post in posts}
+        assert renderer.cache.keys() == (held if keep else set())
+        published[keep] = (tmp_path / str(keep) / "feed.atom").read_bytes()
+    assert published[True] == published[False]
 
 
 def test_a_post_whose_file_vanishes_before_rendering_goes_out_without_its_body_for_now(

@@ -1,8 +1,11 @@
 """Worker processes: the same results in the same order as in one process, a worker's error
-reaches the caller, and stopping early leaves no worker behind."""
+reaches the caller, stopping early leaves no worker behind, and a pipeline's step is made only
+after the results it needs."""
 
 from __future__ import annotations
 
+import functools
+import math
 import multiprocessing
 import os
 import time
@@ -10,7 +13,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from feedsvc.workers import batched, run_batches, worker_count
+from feedsvc.workers import Step, batched, run_batches, run_steps, worker_count
 
 
 def pid_and_squares(batch: Sequence[int]) -> tuple[int, list[int]]:
@@ -58,3 +61,31 @@ def test_stopping_early_leaves_no_worker_behind() -> None:
 def test_worker_count_zero_means_one_per_core() -> None:
     assert worker_count(0) == (os.cpu_count() or 1)
     assert worker_count(3) == 3
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_pipeline_step_is_made_after_the_results_it_needs_have_been_handled(
+    workers: int,
+) -> None:
+    """As a build makes a batch of documents from the entries an earlier step rendered."""
+    handled: dict[int, list[int]] = {}
+
+    def numbers(position: int) -> list[int]:
+        return list(range(position * 10, position * 10 + 10))
+
+    def doubled_sum_of_the_step_before(position: int) -> list[int]:
+        return [2 * sum(handled[position - 1])]  # a KeyError unless that step was handled
+
+    steps = [
+        Step(functools.partial(doubled_sum_of_the_step_before, position), after=position - 1)
+        if position % 2
+        else Step(functools.partial(numbers, position))
+        for position in range(40)
+    ]
+    for position, (pid, squares) in enumerate(run_steps(pid_and_squares, steps, workers)):
+        handled[position] = [math.isqrt(square) for square in squares]
+        assert (pid == os.getpid()) == (workers == 1)
+    assert len(handled) == 40
+    assert handled[1] == [2 * sum(range(10))]
+    assert handled[39] == [2 * sum(range(380, 390))]
+    assert multiprocessing.active_children() == []
