@@ -82,7 +82,7 @@ class Step:
 
 
 def run_steps(
-    job: Callable[[Any], Result], steps: Sequence[Step], workers: int, ahead: int = 2
+    job: Callable[[Any], Result], steps: Sequence[Step], workers: int, ahead: int = 8
 ) -> Iterator[Result]:
     """job(step.make()) for each step, in order, like run_batches; but a step's batch is made
     only once the results it depends on have been handed to the caller, and the steps after it
@@ -90,7 +90,9 @@ def run_steps(
     so two stages where the second needs the first's results (documents need their posts'
     entries) overlap instead of waiting for the first's slowest batch, and the caller can drop
     the first's results as soon as the second has used them. At most `ahead` steps per worker
-    are handed out before their results are taken."""
+    are handed out before their results are taken: enough that a worker whose step stalls on
+    the disk (creating thousands of files does, now and then) does not leave the others idle
+    while the caller waits for that step's result, which comes first in order."""
     if workers <= 1 or len(steps) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         yield from (job(step.make()) for step in steps)
         return
