@@ -714,8 +714,8 @@ class _Renderer:
             waiting.append(chunk)
             if len(new) >= ENTRY_BATCH:
                 flush()
-        flush()
-        flush()
+        flush()  # the last entries, and the documents of the group before
+        flush()  # the last group's documents
         return plan
 
     def _batch(self, what: str, items: Sequence[Any]) -> tuple[str, Sequence[Any]]:
