@@ -29,6 +29,15 @@ def _site(content_dir: Path, make_settings: MakeSettings, tmp_path: Path, posts:
     )
 
 
+def _previous_archives(feed: lxml.etree._Element) -> list[str | None]:
+    """The hrefs of an Atom feed's prev-archive links."""
+    return [
+        link.get("href")
+        for link in feed.findall("{http://www.w3.org/2005/Atom}link")
+        if link.get("rel") == "prev-archive"
+    ]
+
+
 def _pages(settings: Settings) -> list[str]:
     folder = current_folder(settings.state_dir)
     assert folder is not None
@@ -82,12 +91,7 @@ def test_a_new_post_fills_the_partial_page_and_leaves_full_pages_alone(
     assert folder is not None
     assert (folder / "archives/feed/1.atom").stat().st_ino == first.st_ino  # not rewritten
     feed = lxml.etree.fromstring((folder / "feed.atom").read_bytes())
-    prev = [
-        link.get("href")
-        for link in feed.findall("{http://www.w3.org/2005/Atom}link")
-        if link.get("rel") == "prev-archive"
-    ]
-    assert prev == [settings.feeds_base + "archives/feed/2.atom"]
+    assert _previous_archives(feed) == [settings.feeds_base + "archives/feed/2.atom"]
 
 
 def test_without_archive_pages_a_long_feed_is_neither_archived_nor_complete(
@@ -102,11 +106,7 @@ def test_without_archive_pages_a_long_feed_is_neither_archived_nor_complete(
     assert not (folder / "archives").exists()
     feed = lxml.etree.fromstring((folder / "feed.atom").read_bytes())
     assert feed.find(f"{FH}complete") is None
-    assert not [
-        link
-        for link in feed.findall("{http://www.w3.org/2005/Atom}link")
-        if link.get("rel") == "prev-archive"
-    ]
+    assert _previous_archives(feed) == []
 
 
 def test_editing_a_post_on_a_full_page_renders_that_page_again(

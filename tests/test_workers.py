@@ -89,3 +89,22 @@ def test_a_pipeline_step_is_made_after_the_results_it_needs_have_been_handled(
     assert handled[1] == [2 * sum(range(10))]
     assert handled[39] == [2 * sum(range(380, 390))]
     assert multiprocessing.active_children() == []
+
+
+def test_a_pipeline_steps_error_or_an_early_stop_leaves_no_worker_behind() -> None:
+    """As a refresh that fails or is cancelled while rendering feeds."""
+
+    def fail_on_five(batch: Sequence[int]) -> list[int]:
+        if 5 in batch:
+            raise ValueError(f"bad batch {list(batch)}")
+        time.sleep(0.01)
+        return list(batch)
+
+    steps = [Step(functools.partial(list, [n])) for n in range(40)]
+    with pytest.raises(ValueError, match=r"bad batch \[5\]"):
+        list(run_steps(fail_on_five, steps, workers=2))
+    assert multiprocessing.active_children() == []
+    results = run_steps(fail_on_five, steps, workers=2)
+    assert next(results) == [0]
+    results.close()
+    assert multiprocessing.active_children() == []
