@@ -36,7 +36,7 @@ from tests.servers import feedsvc_server  # noqa: E402
 
 CHILD = """
 import datetime as dt, json, resource, subprocess, sys, time
-from feedsvc.refresh import Refresher
+from feedsvc.pipeline.refresh import Refresher
 from feedsvc.settings import load_settings
 
 steps = sys.argv[1].split(",")

@@ -4,7 +4,11 @@ $PORT on every interface (the platform's router is in front), else to `host`:`po
 
 import os
 
-from feedsvc.server import gunicorn_options, publish_if_missing, settings_from_environment
+from feedsvc.service.web_server import (
+    gunicorn_options,
+    publish_if_missing,
+    settings_from_environment,
+)
 
 _settings = settings_from_environment()
 _port = os.environ.get("PORT")

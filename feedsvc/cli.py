@@ -14,9 +14,9 @@ from typing import Any, TextIO
 
 from feedsvc import __version__
 from feedsvc.errors import ConfigError, PostError
-from feedsvc.hubping import HubPinger
-from feedsvc.index import build_index
-from feedsvc.refresh import build, read_posts
+from feedsvc.model.index import build_index
+from feedsvc.pipeline.refresh import build, read_posts
+from feedsvc.service.hub_pings import HubPinger
 from feedsvc.settings import SERVERS, Settings, load_settings
 
 
@@ -119,7 +119,7 @@ def _build(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _check(args: argparse.Namespace, settings: Settings) -> int:
-    logging.getLogger("feedsvc.refresh").setLevel(logging.ERROR)  # listed below instead
+    logging.getLogger("feedsvc.pipeline.refresh").setLevel(logging.ERROR)  # listed below instead
     read = read_posts(settings)
     index = build_index(read.posts, dt.datetime.now(dt.UTC), settings.item_limit, settings.future)
     bad: list[PostError] = read.bad + index.problems
@@ -130,7 +130,9 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
-    from feedsvc.server import serve  # gunicorn is imported only by the command that needs it
+    from feedsvc.service.web_server import (
+        serve,  # gunicorn is imported only by the command that needs it
+    )
 
     logging.getLogger("feedsvc").setLevel(logging.DEBUG if args.verbose else logging.INFO)
     serve(settings, args.host or settings.host, args.port or settings.port)
@@ -138,7 +140,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _worker(args: argparse.Namespace, settings: Settings) -> int:
-    from feedsvc.scheduler import RefreshWorker
+    from feedsvc.service.scheduler import RefreshWorker
 
     logging.getLogger("feedsvc").setLevel(logging.DEBUG if args.verbose else logging.INFO)
     RefreshWorker(settings).run()

@@ -3,7 +3,7 @@ environment (FEEDSVC_CONFIG and FEEDSVC_* variables)."""
 
 from __future__ import annotations
 
-from feedsvc.server import settings_from_environment
-from feedsvc.web import create_app
+from feedsvc.service.web_server import settings_from_environment
+from feedsvc.web.app import create_app
 
 app = create_app(settings_from_environment())

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import lxml.etree
 
-from feedsvc.publish import current_folder
-from feedsvc.refresh import Refresher
-from feedsvc.served import IMMUTABLE
+from feedsvc.pipeline.refresh import Refresher
+from feedsvc.published.writers import current_folder
 from feedsvc.settings import Settings
-from feedsvc.web import cache_control, create_app
+from feedsvc.web.app import cache_control, create_app
+from feedsvc.web.documents import IMMUTABLE
 
 from .conftest import NOW, MakeSettings, write_post
 from .servers import nginx

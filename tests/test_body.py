@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from feedsvc.body import render_body
-from feedsvc.posts import read_post_and_body
+from feedsvc.content.body import render_body
+from feedsvc.content.posts import read_post_and_body
 
 from .conftest import SAMPLE_NAME, MakeSettings, write_post
 

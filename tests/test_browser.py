@@ -16,7 +16,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
 
-from feedsvc.layout import FORMATS, FeedFormat
+from feedsvc.model.layout import FORMATS, FeedFormat
 from feedsvc.settings import EXAMPLE_CONTENT, load_settings
 
 from .conftest import SAMPLE_TITLE, parse_feed

@@ -11,8 +11,8 @@ from pathlib import Path
 import brotli
 import pytest
 
-from feedsvc.publish import MANIFEST, current_folder
-from feedsvc.refresh import Refresher, build, index_posts, read_posts, render_documents
+from feedsvc.pipeline.refresh import Refresher, build, index_posts, read_posts, render_documents
+from feedsvc.published.writers import MANIFEST, current_folder
 from feedsvc.settings import EXAMPLE_CONTENT, Settings
 
 from .conftest import NOW, SAMPLE_NAME, MakeSettings, parse_feed, write_post
@@ -48,7 +48,7 @@ def files_under(folder: Path) -> dict[str, bytes]:
 
 def built(settings: Settings, out: Path, caplog: pytest.LogCaptureFixture) -> dict[str, bytes]:
     caplog.clear()
-    with caplog.at_level(logging.DEBUG, logger="feedsvc.workers"):
+    with caplog.at_level(logging.DEBUG, logger="feedsvc.pipeline.workers"):
         report = build(settings, out, NOW)
     assert [e.path.name for e in report.bad] == ["broken.md"]
     forked = [r.getMessage() for r in caplog.records if "worker processes" in r.getMessage()]

@@ -16,7 +16,7 @@ import lxml.etree
 import pytest
 import yaml
 
-from feedsvc.slugs import slugify
+from feedsvc.content.slugs import slugify
 
 from .conftest import assert_valid_atom, parse_feed
 from .corpus import generate

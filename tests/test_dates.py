@@ -10,7 +10,7 @@ from dateutil import parser as dateutil_parser
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feedsvc.dates import parse_date
+from feedsvc.content.dates import parse_date
 
 SITE_ZONE = ZoneInfo("Asia/Shanghai")
 

@@ -14,9 +14,9 @@ import brotli
 import feedparser
 import pytest
 
-from feedsvc.layout import FeedFormat
+from feedsvc.model.layout import FeedFormat
 from feedsvc.settings import EXAMPLE_CONTENT, load_settings
-from feedsvc.web import cache_control
+from feedsvc.web.app import cache_control
 
 from .conftest import parse_feed, read_metrics
 from .servers import REPO, Server, feedsvc_server, nginx
@@ -36,7 +36,7 @@ FEEDS = [
 ]
 XML_FEEDS = [(path, media_type) for path, media_type in FEEDS if "xml" in media_type]
 SERVERS = ["gunicorn", "granian", "nginx"]
-# max-age is the default refresh_interval: feeds cannot change sooner (feedsvc.polling).
+# max-age is the default refresh_interval: feeds cannot change sooner (feedsvc.model.polling).
 CACHE_CONTROL = "public, max-age=60, stale-while-revalidate=300, stale-if-error=86400"
 # What a browser sends when it opens a URL (Chromium), and what feed readers send.
 BROWSER = (

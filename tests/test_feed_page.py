@@ -7,16 +7,16 @@ from pathlib import Path
 import lxml.html
 import pytest
 
-from feedsvc.body import render_body
-from feedsvc.feed_page import (
+from feedsvc.content.body import render_body
+from feedsvc.content.posts import read_post_and_body
+from feedsvc.model.index import SITE_FEED, FeedKey, FeedKind, build_index
+from feedsvc.model.layout import FORMATS, FeedFormat, feed_url, page_path, page_url
+from feedsvc.render.feed_page import (
     PAGE_ENTRIES_END,
     render_feed_page,
     render_page_entry,
     render_page_head,
 )
-from feedsvc.index import SITE_FEED, FeedKey, FeedKind, build_index
-from feedsvc.layout import FORMATS, FeedFormat, feed_url, page_path, page_url
-from feedsvc.posts import read_post_and_body
 from feedsvc.settings import Settings
 
 from .conftest import NOW, SAMPLE_NAME, SAMPLE_TITLE, MakeSettings, write_post

@@ -11,9 +11,9 @@ from urllib.parse import quote
 import lxml.etree
 import pytest
 
-from feedsvc.index import SITE_FEED, FeedKey, FeedKind
-from feedsvc.layout import FeedFormat, feed_path
-from feedsvc.refresh import build, index_posts, read_posts, render_documents
+from feedsvc.model.index import SITE_FEED, FeedKey, FeedKind
+from feedsvc.model.layout import FeedFormat, feed_path
+from feedsvc.pipeline.refresh import build, index_posts, read_posts, render_documents
 from feedsvc.settings import EXAMPLE_CONTENT, load_settings
 
 from .conftest import NOW, SAMPLE_NAME, MakeSettings, assert_valid_atom, parse_feed, write_post

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from feedsvc.index import SITE_FEED, FeedKey, FeedKind, build_index
-from feedsvc.refresh import read_posts
+from feedsvc.model.index import SITE_FEED, FeedKey, FeedKind, build_index
+from feedsvc.pipeline.refresh import read_posts
 
 from .conftest import MakeSettings, write_post
 

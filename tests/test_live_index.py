@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from feedsvc.index import Index, build_index
-from feedsvc.live_index import LiveIndex
-from feedsvc.posts import Post
-from feedsvc.refresh import read_posts
+from feedsvc.content.posts import Post
+from feedsvc.model.index import Index, build_index
+from feedsvc.model.live_index import LiveIndex
+from feedsvc.pipeline.refresh import read_posts
 from feedsvc.settings import EXAMPLE_CONTENT
 
 from .conftest import NOW, MakeSettings

@@ -11,11 +11,11 @@ import pytest
 from flask.testing import FlaskClient
 
 from feedsvc.errors import ConfigError
-from feedsvc.layout import STATUS_PATH, path_kind
-from feedsvc.multiprocess import FOLDER_VARIABLE
-from feedsvc.refresh import Refresher
+from feedsvc.model.layout import STATUS_PATH, path_kind
+from feedsvc.pipeline.refresh import Refresher
 from feedsvc.settings import Settings
-from feedsvc.web import create_app
+from feedsvc.web.app import create_app
+from feedsvc.web.metrics_folder import FOLDER_VARIABLE
 
 from .conftest import NOW, MakeSettings, read_metrics, write_post
 

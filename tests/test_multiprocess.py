@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from feedsvc import multiprocess
-from feedsvc.multiprocess import FOLDER_VARIABLE
+from feedsvc.web import metrics_folder as multiprocess
+from feedsvc.web.metrics_folder import FOLDER_VARIABLE
 
 
 @pytest.fixture(autouse=True)

@@ -10,12 +10,12 @@ import pytest
 from flask.testing import FlaskClient
 from werkzeug.datastructures import Headers
 
-from feedsvc.layout import FORMATS, FeedFormat
-from feedsvc.negotiation import page_instead, vary
-from feedsvc.publish import MANIFEST, current_folder
-from feedsvc.refresh import Refresher
+from feedsvc.model.layout import FORMATS, FeedFormat
+from feedsvc.pipeline.refresh import Refresher
+from feedsvc.published.writers import MANIFEST, current_folder
 from feedsvc.settings import Settings
-from feedsvc.web import create_app
+from feedsvc.web.app import create_app
+from feedsvc.web.negotiation import page_instead, vary
 
 from .conftest import NOW, SAMPLE_TITLE, MakeSettings, parse_feed
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import lxml.html
 
-from feedsvc.index import build_index
-from feedsvc.pages import render_index_page
-from feedsvc.refresh import read_posts
+from feedsvc.model.index import build_index
+from feedsvc.pipeline.refresh import read_posts
+from feedsvc.render.index_page import render_index_page
 from feedsvc.settings import Settings
 
 from .conftest import NOW, write_post

@@ -8,10 +8,10 @@ from pathlib import Path
 import lxml.etree
 import pytest
 
-from feedsvc.polling import PollingHints, polling_hints
-from feedsvc.publish import current_folder
-from feedsvc.refresh import Refresher
-from feedsvc.web import cache_control
+from feedsvc.model.polling import PollingHints, polling_hints
+from feedsvc.pipeline.refresh import Refresher
+from feedsvc.published.writers import current_folder
+from feedsvc.web.app import cache_control
 
 from .conftest import NOW, MakeSettings, assert_valid_atom
 

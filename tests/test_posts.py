@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from feedsvc.content.posts import Post, read_post, read_post_and_body, read_posts_in_stages
+from feedsvc.content.scan import scan
 from feedsvc.errors import PostError
-from feedsvc.posts import Post, read_post, read_post_and_body, read_posts_in_stages
-from feedsvc.refresh import read_posts
-from feedsvc.scan import scan
+from feedsvc.pipeline.refresh import read_posts
 
 from .conftest import SAMPLE_NAME, MakeSettings, write_post
 

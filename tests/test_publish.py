@@ -11,7 +11,7 @@ from pathlib import Path
 import brotli
 import pytest
 
-from feedsvc.publish import (
+from feedsvc.published.writers import (
     CURRENT,
     GENERATIONS,
     KEEP_GENERATIONS,
@@ -56,7 +56,7 @@ def test_files_are_readable_by_the_web_server_whatever_the_umask(
         publish_in_place(out, {"a.atom": b"<old/>"}, T0)
     script = (
         "import os, sys; from pathlib import Path; os.umask(0o077)\n"
-        "from feedsvc.publish import publish_in_place\n"
+        "from feedsvc.published.writers import publish_in_place\n"
         "publish_in_place(Path(sys.argv[1]), {'a.atom': b'<a/>'}, 1700000000)\n"
     )
     subprocess.run([sys.executable, "-c", script, str(out)], check=True)

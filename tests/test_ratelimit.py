@@ -10,10 +10,10 @@ from flask.testing import FlaskClient
 from werkzeug.datastructures import Headers
 
 from feedsvc.errors import ConfigError
-from feedsvc.ratelimit import PollLimiter, retry_after
-from feedsvc.refresh import Refresher
+from feedsvc.pipeline.refresh import Refresher
 from feedsvc.settings import Settings
-from feedsvc.web import create_app
+from feedsvc.web.app import create_app
+from feedsvc.web.poll_limit import PollLimiter, retry_after
 
 from .conftest import NOW, MakeSettings, read_metrics
 

@@ -19,19 +19,19 @@ from pathlib import Path
 
 import pytest
 
-from feedsvc.catalog import Catalog, fingerprint
-from feedsvc.index import SITE_FEED, Index
-from feedsvc.layout import OPML_PATHS, FeedFormat
-from feedsvc.posts import Post
-from feedsvc.publish import (
+from feedsvc.content.posts import Post
+from feedsvc.model.index import SITE_FEED, Index
+from feedsvc.model.layout import OPML_PATHS, FeedFormat
+from feedsvc.pipeline.refresh import INCOMPLETE, Refresher, _Renderer, index_posts
+from feedsvc.published.writers import (
     MANIFEST,
     GenerationWriter,
     InPlaceWriter,
     current_folder,
     read_manifest,
 )
-from feedsvc.refresh import INCOMPLETE, Refresher, _Renderer, index_posts
 from feedsvc.settings import Settings
+from feedsvc.state.catalog import Catalog, fingerprint
 
 from .conftest import NOW, MakeSettings, parse_feed, write_post
 from .corpus import generate
@@ -332,7 +332,7 @@ def test_half_written_post_keeps_its_last_good_version(
 
 FAILING_REFRESH = """
 import datetime as dt, resource, signal, sys
-from feedsvc.refresh import Refresher
+from feedsvc.pipeline.refresh import Refresher
 from feedsvc.settings import load_settings
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writes past the limit fail with EFBIG instead
 resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))

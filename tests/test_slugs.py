@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from feedsvc.slugs import slugify
+from feedsvc.content.slugs import slugify
 
 # These are subscribers' URLs: a change here breaks every existing subscription.
 PINNED = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from feedsvc.text import cut, xml_safe
+from feedsvc.content.text import cut, xml_safe
 
 
 def test_cjk_is_cut_between_any_two_characters() -> None:

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from flask.testing import FlaskClient
 
-from feedsvc.refresh import Refresher
-from feedsvc.served import RECHECK_SECONDS, LiveSet
+from feedsvc.pipeline.refresh import Refresher
 from feedsvc.settings import Settings
-from feedsvc.web import create_app
+from feedsvc.web.app import create_app
+from feedsvc.web.documents import RECHECK_SECONDS, LiveSet
 
 from .conftest import NOW, MakeSettings, write_post
 

@@ -7,9 +7,9 @@ from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from feedsvc.refresh import Refresher
+from feedsvc.pipeline.refresh import Refresher
 from feedsvc.settings import EXAMPLE_CONTENT, load_settings
-from feedsvc.web import create_app
+from feedsvc.web.app import create_app
 
 from .conftest import NOW
 

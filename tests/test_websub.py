@@ -20,16 +20,16 @@ from pathlib import Path
 import lxml.etree
 import pytest
 
-from feedsvc import hubping
-from feedsvc.hubping import FIRST_RETRY_SECONDS, MAX_ATTEMPTS, SETTLE_SECONDS, HubPinger
-from feedsvc.index import build_index
-from feedsvc.layout import FeedFormat, feed_path, feed_url
-from feedsvc.publish import current_folder
-from feedsvc.refresh import Refresher, build, index_posts, read_posts, render_documents
-from feedsvc.scheduler import RefreshWorker
+from feedsvc.model.index import build_index
+from feedsvc.model.layout import FeedFormat, feed_path, feed_url
+from feedsvc.pipeline.refresh import Refresher, build, index_posts, read_posts, render_documents
+from feedsvc.published.writers import current_folder
+from feedsvc.render.websub import document_url, is_feed
+from feedsvc.service import hub_pings as hubping
+from feedsvc.service.hub_pings import FIRST_RETRY_SECONDS, MAX_ATTEMPTS, SETTLE_SECONDS, HubPinger
+from feedsvc.service.scheduler import RefreshWorker
 from feedsvc.settings import Settings
-from feedsvc.web import create_app
-from feedsvc.websub import document_url, is_feed
+from feedsvc.web.app import create_app
 
 from .conftest import NOW, REPO, MakeSettings, assert_valid_atom, parse_feed, write_post
 from .servers import free_port, nginx

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import quote
 
-from feedsvc.index import FeedKey, FeedKind
+from feedsvc.model.index import FeedKey, FeedKind
 
 INDEX_PATH = "index.html"
 PAGE_SUFFIX = ".html"  # a feed's page: the feed's path with this suffix instead of its format's
@@ -124,7 +124,7 @@ def document_path(key: FeedKey, rendition: Rendition) -> str:
 
 
 _KINDS_BY_FOLDER = {folder: kind.value for kind, folder in _FOLDERS.items()}
-_KINDS_BY_FOLDER["archives"] = "archive"  # feedsvc.archives: every feed's archive pages
+_KINDS_BY_FOLDER["archives"] = "archive"  # feedsvc.model.archives: every feed's archive pages
 _OPML_NAMES = frozenset(OPML_PATHS.values())
 _SITE_KIND = FeedKind.SITE.value  # looked up once: an enum's .value costs a microsecond a time
 

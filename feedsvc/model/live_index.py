@@ -13,10 +13,10 @@ import datetime as dt
 from collections.abc import Iterable
 from pathlib import Path
 
+from feedsvc.content.posts import Post
+from feedsvc.content.slugs import slugify
 from feedsvc.errors import PostError
-from feedsvc.index import SITE_FEED, FeedKey, FeedKind, Index, feed_order
-from feedsvc.posts import Post
-from feedsvc.slugs import slugify
+from feedsvc.model.index import SITE_FEED, FeedKey, FeedKind, Index, feed_order
 
 _LAST = "\U0010ffff"  # sorts after every source at the same epoch
 # One feed in a snapshot: its newest posts, how many it has, and all of them if it keeps history.

@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from feedsvc.body import Body
-from feedsvc.feed_info import feed_title, feed_updated
-from feedsvc.index import FeedKey, FeedKind
-from feedsvc.layout import FORMATS, FeedFormat, feed_url, page_url
-from feedsvc.posts import Post
+from feedsvc.content.body import Body
+from feedsvc.content.posts import Post
+from feedsvc.content.slugs import slugify
+from feedsvc.model.index import FeedKey, FeedKind
+from feedsvc.model.layout import FORMATS, FeedFormat, feed_url, page_url
+from feedsvc.render.feed_info import feed_title, feed_updated
+from feedsvc.render.templating import ENVIRONMENT
 from feedsvc.settings import Settings
-from feedsvc.slugs import slugify
-from feedsvc.templating import ENVIRONMENT
 
 # Entries go in before the last occurrence of this in a page's head: the end of its list of entries.
 PAGE_ENTRIES_END = b"</ol>\n"

@@ -29,7 +29,10 @@ from operator import is_
 from pathlib import Path
 from typing import Any
 
-from feedsvc.archives import (
+from feedsvc.content.body import Body, render_bodies, render_body
+from feedsvc.content.posts import Post, load_body
+from feedsvc.errors import PostError, RefreshCancelledError, RefreshError, TooManyRemovedError
+from feedsvc.model.archives import (
     History,
     archive_path,
     archived_kinds,
@@ -37,13 +40,8 @@ from feedsvc.archives import (
     feed_pages,
     page_history,
 )
-from feedsvc.body import Body, render_bodies, render_body
-from feedsvc.catalog import Catalog, CatalogUpdate, fingerprint, load_catalog, save_catalog
-from feedsvc.errors import PostError, RefreshCancelledError, RefreshError, TooManyRemovedError
-from feedsvc.feed_page import render_feed_page
-from feedsvc.feeds import Entries, FeedAssembler, render_feed
-from feedsvc.index import SITE_FEED, FeedKey, FeedKind, Index, build_index, is_visible
-from feedsvc.layout import (
+from feedsvc.model.index import SITE_FEED, FeedKey, FeedKind, Index, build_index, is_visible
+from feedsvc.model.layout import (
     INDEX_PATH,
     OPML_PATHS,
     RENDITIONS,
@@ -54,21 +52,23 @@ from feedsvc.layout import (
     feed_path,
     page_path,
 )
-from feedsvc.ledger import IdLedger, load_ledger, save_ledger
-from feedsvc.live_index import LiveIndex
-from feedsvc.opml import render_opml
-from feedsvc.pages import render_index_page
-from feedsvc.polling import polling_hints
-from feedsvc.posts import Post, load_body
-from feedsvc.publish import (
+from feedsvc.model.live_index import LiveIndex
+from feedsvc.model.polling import polling_hints
+from feedsvc.pipeline.workers import Step, batched, run_batches, run_steps, worker_count
+from feedsvc.published.writers import (
     DocumentInfo,
     GenerationWriter,
     InPlaceWriter,
     PublishReport,
     atomic_write,
 )
+from feedsvc.render.feed_page import render_feed_page
+from feedsvc.render.feeds import Entries, FeedAssembler, render_feed
+from feedsvc.render.index_page import render_index_page
+from feedsvc.render.opml import render_opml
 from feedsvc.settings import Settings
-from feedsvc.workers import Step, batched, run_batches, run_steps, worker_count
+from feedsvc.state.catalog import Catalog, CatalogUpdate, fingerprint, load_catalog, save_catalog
+from feedsvc.state.ledger import IdLedger, load_ledger, save_ledger
 
 logger = logging.getLogger(__name__)
 

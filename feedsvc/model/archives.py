@@ -17,9 +17,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from feedsvc.index import FeedKey, FeedKind
-from feedsvc.layout import FeedFormat, feed_path
-from feedsvc.posts import Post
+from feedsvc.content.posts import Post
+from feedsvc.model.index import FeedKey, FeedKind
+from feedsvc.model.layout import FeedFormat, feed_path
 
 ARCHIVE_FOLDER = "archives"
 # A full page's path: archives/<the feed's path without its suffix>/<n>.<format>

@@ -4,7 +4,7 @@ web worker and summed over them, and the refresher's figures, read from its stat
 The refresher is another process than the web workers, and already writes everything it knows
 into `state_dir/status.json`; reading that file at scrape time keeps one source for both
 /status.json and /metrics. Request counts live in the workers: under gunicorn or granian each
-worker counts into prometheus-client's multiprocess folder (see feedsvc.multiprocess), and a
+worker counts into prometheus-client's multiprocess folder (see feedsvc.web.metrics_folder), and a
 scrape, whichever worker answers it, sums them all.
 """
 
@@ -28,8 +28,8 @@ from prometheus_client.metrics_core import (
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from feedsvc.errors import ConfigError
-from feedsvc.layout import STATUS_PATH, path_kind
-from feedsvc.multiprocess import FOLDER_VARIABLE
+from feedsvc.model.layout import STATUS_PATH, path_kind
+from feedsvc.web.metrics_folder import FOLDER_VARIABLE
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment

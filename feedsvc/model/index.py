@@ -9,9 +9,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import NamedTuple
 
+from feedsvc.content.posts import Post
+from feedsvc.content.slugs import slugify
 from feedsvc.errors import PostError
-from feedsvc.posts import Post
-from feedsvc.slugs import slugify
 
 
 class FeedKind(StrEnum):

@@ -14,8 +14,8 @@ import functools
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
-from feedsvc.archives import ARCHIVE_FOLDER
-from feedsvc.layout import FORMATS, INDEX_PATH, PAGE_SUFFIX, FeedFormat
+from feedsvc.model.archives import ARCHIVE_FOLDER
+from feedsvc.model.layout import FORMATS, INDEX_PATH, PAGE_SUFFIX, FeedFormat
 
 HTML = "text/html"
 VARY_NEGOTIATED = "Accept, Accept-Encoding"  # feed documents and their pages

@@ -15,11 +15,11 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
-from feedsvc import multiprocess
 from feedsvc.errors import ConfigError
-from feedsvc.publish import current_folder
-from feedsvc.refresh import Refresher
+from feedsvc.pipeline.refresh import Refresher
+from feedsvc.published.writers import current_folder
 from feedsvc.settings import Settings, load_settings, to_environment
+from feedsvc.web import metrics_folder as multiprocess
 
 logger = logging.getLogger(__name__)
 
@@ -125,8 +125,8 @@ class _Gunicorn(BaseApplication):
 
     def load(self) -> Any:
         # Imported here, in the worker: prometheus-client must not be imported by the master
-        # before on_starting names the metrics folder (feedsvc.multiprocess).
-        from feedsvc.web import create_app
+        # before on_starting names the metrics folder (feedsvc.web.metrics_folder).
+        from feedsvc.web.app import create_app
 
         return create_app(self.settings)
 

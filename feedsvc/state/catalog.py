@@ -21,12 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from feedsvc import __version__
+from feedsvc.content.posts import Post, read_post, read_posts_in_stages
+from feedsvc.content.scan import Stamp, is_candidate, scan, stat_stamp
 from feedsvc.errors import ContentUnavailableError, PostError, RefreshCancelledError
-from feedsvc.posts import Post, read_post, read_posts_in_stages
-from feedsvc.scan import Stamp, is_candidate, scan, stat_stamp
+from feedsvc.pipeline.workers import batched, run_batches, worker_count
 from feedsvc.settings import Settings
-from feedsvc.statedb import connect, set_aside
-from feedsvc.workers import batched, run_batches, worker_count
+from feedsvc.state.db import connect, set_aside
 
 logger = logging.getLogger(__name__)
 

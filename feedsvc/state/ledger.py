@@ -14,8 +14,8 @@ import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
-from feedsvc.posts import Post
-from feedsvc.statedb import connect, set_aside
+from feedsvc.content.posts import Post
+from feedsvc.state.db import connect, set_aside
 
 logger = logging.getLogger(__name__)
 

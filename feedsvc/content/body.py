@@ -9,8 +9,8 @@ import lxml.etree
 import lxml.html
 from markdown_it import MarkdownIt
 
-from feedsvc.posts import Post
-from feedsvc.text import cut, squash_spaces, xml_safe
+from feedsvc.content.posts import Post
+from feedsvc.content.text import cut, squash_spaces, xml_safe
 
 # CommonMark with raw HTML passed through: real posts (the sample among them) mix HTML blocks with
 # Markdown links.

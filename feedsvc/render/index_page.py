@@ -8,11 +8,11 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from feedsvc.feed_info import feed_title
-from feedsvc.index import FeedKey, FeedKind, Index
-from feedsvc.layout import FORMATS, FeedFormat, feed_href, feed_url, page_href
+from feedsvc.model.index import FeedKey, FeedKind, Index
+from feedsvc.model.layout import FORMATS, FeedFormat, feed_href, feed_url, page_href
+from feedsvc.render.feed_info import feed_title
+from feedsvc.render.templating import ENVIRONMENT, shown_date
 from feedsvc.settings import Settings
-from feedsvc.templating import ENVIRONMENT, shown_date
 
 _GROUPS = {FeedKind.SITE: "Site", FeedKind.CATEGORY: "Categories", FeedKind.TAG: "Tags"}
 # The site and each category are shown with their newest entries; tags, thousands on a large

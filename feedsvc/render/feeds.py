@@ -23,18 +23,18 @@ from feedgen.ext.base import BaseExtension
 from feedgen.ext.dc import DcEntryExtension, DcExtension
 from feedgen.feed import FeedGenerator
 
-from feedsvc import json_feed
-from feedsvc.archives import NO_HISTORY, History, archive_url
-from feedsvc.body import Body
-from feedsvc.feed_info import feed_title, feed_updated
-from feedsvc.feed_page import render_page_entry, render_page_head, splice_page
-from feedsvc.index import SITE_FEED, FeedKey, FeedKind
-from feedsvc.layout import FORMATS, RENDITIONS, FeedFormat, Page, Rendition, feed_url
-from feedsvc.polling import PollingHints, polling_hints
-from feedsvc.posts import Post
+from feedsvc.content.body import Body
+from feedsvc.content.posts import Post
+from feedsvc.content.text import xml_safe
+from feedsvc.model.archives import NO_HISTORY, History, archive_url
+from feedsvc.model.index import SITE_FEED, FeedKey, FeedKind
+from feedsvc.model.layout import FORMATS, RENDITIONS, FeedFormat, Page, Rendition, feed_url
+from feedsvc.model.polling import PollingHints, polling_hints
+from feedsvc.render import json_feed
+from feedsvc.render.feed_info import feed_title, feed_updated
+from feedsvc.render.feed_page import render_page_entry, render_page_head, splice_page
+from feedsvc.render.websub import advertise_hub
 from feedsvc.settings import Settings
-from feedsvc.text import xml_safe
-from feedsvc.websub import advertise_hub
 
 logger = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ import jinja2
 from markupsafe import Markup
 
 ENVIRONMENT = jinja2.Environment(
-    loader=jinja2.PackageLoader("feedsvc", "templates"),
+    loader=jinja2.PackageLoader("feedsvc.render", "templates"),
     autoescape=True,  # titles, names and summaries are user content
     keep_trailing_newline=True,
     undefined=jinja2.StrictUndefined,  # a misspelt name fails the tests instead of showing ""

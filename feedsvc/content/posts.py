@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from feedsvc import permalinks
-from feedsvc.dates import date_from_file_name, parse_date
+from feedsvc.content import permalinks
+from feedsvc.content.dates import date_from_file_name, parse_date
+from feedsvc.content.files import FileText, UnreadableFile, read_text
+from feedsvc.content.matter import FrontMatterError, body_only, split_front_matter
+from feedsvc.content.text import squash_spaces, xml_safe
 from feedsvc.errors import PostError
-from feedsvc.files import FileText, UnreadableFile, read_text
-from feedsvc.matter import FrontMatterError, body_only, split_front_matter
 from feedsvc.settings import Settings
-from feedsvc.text import squash_spaces, xml_safe
 
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown", ".txt"})
 

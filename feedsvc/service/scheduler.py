@@ -19,8 +19,8 @@ from types import FrameType
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from feedsvc.hubping import HubPinger
-from feedsvc.refresh import Refresher
+from feedsvc.pipeline.refresh import Refresher
+from feedsvc.service.hub_pings import HubPinger
 from feedsvc.settings import Settings
 
 logger = logging.getLogger(__name__)

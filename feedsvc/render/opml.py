@@ -6,9 +6,9 @@ from collections.abc import Sequence
 
 import lxml.etree as etree
 
-from feedsvc.feed_info import feed_title
-from feedsvc.index import FeedKey, FeedKind, Index
-from feedsvc.layout import FORMATS, FeedFormat, feed_url
+from feedsvc.model.index import FeedKey, FeedKind, Index
+from feedsvc.model.layout import FORMATS, FeedFormat, feed_url
+from feedsvc.render.feed_info import feed_title
 from feedsvc.settings import Settings
 
 _GROUPS = {FeedKind.SITE: "Site", FeedKind.CATEGORY: "Categories", FeedKind.TAG: "Tags"}

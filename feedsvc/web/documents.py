@@ -16,13 +16,13 @@ from pathlib import Path, PurePosixPath
 
 from werkzeug.http import http_date, quote_etag
 
-from feedsvc.archives import FULL_PAGE
-from feedsvc.layout import MEDIA_TYPES
-from feedsvc.negotiation import vary
-from feedsvc.publish import ENCODINGS, DocumentInfo, current_folder, read_manifest
+from feedsvc.model.archives import FULL_PAGE
+from feedsvc.model.layout import MEDIA_TYPES
+from feedsvc.published.writers import ENCODINGS, DocumentInfo, current_folder, read_manifest
+from feedsvc.web.negotiation import vary
 
 IDENTITY = "identity"
-# A full archive page never changes (feedsvc.archives): caches may keep it for a year.
+# A full archive page never changes (feedsvc.model.archives): caches may keep it for a year.
 IMMUTABLE = "public, max-age=31536000, immutable"
 RECHECK_SECONDS = 0.1  # how stale a worker's view of `current` may get
 

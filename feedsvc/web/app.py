@@ -28,14 +28,14 @@ from werkzeug.http import is_resource_modified, parse_accept_header
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wsgi import get_path_info, wrap_file
 
-from feedsvc.layout import INDEX_PATH, STATUS_PATH
-from feedsvc.metrics import Metrics
-from feedsvc.negotiation import page_instead
-from feedsvc.polling import polling_hints
-from feedsvc.ratelimit import PollLimiter, retry_after
-from feedsvc.served import IDENTITY, Document, LiveSet
+from feedsvc.model.layout import INDEX_PATH, STATUS_PATH
+from feedsvc.model.polling import polling_hints
+from feedsvc.render.websub import link_headers
 from feedsvc.settings import Settings
-from feedsvc.websub import link_headers
+from feedsvc.web.documents import IDENTITY, Document, LiveSet
+from feedsvc.web.metrics import Metrics
+from feedsvc.web.negotiation import page_instead
+from feedsvc.web.poll_limit import PollLimiter, retry_after
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -122,7 +122,7 @@ def create_app(settings: Settings, clock: Callable[[], float] = time.monotonic) 
 class _Documents:
     """WSGI middleware: GET and HEAD of a published document, answered from prepared headers
     (or refused with 429 when the client polls it faster than the limit). A browser asking for a
-    feed gets the feed's page instead (feedsvc.negotiation)."""
+    feed gets the feed's page instead (feedsvc.web.negotiation)."""
 
     def __init__(self, app: WSGIApplication, live: LiveSet, limiter: PollLimiter | None) -> None:
         self.app = app

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from feedsvc.index import FeedKey, FeedKind
-from feedsvc.posts import Post
+from feedsvc.content.posts import Post
+from feedsvc.content.text import xml_safe
+from feedsvc.model.index import FeedKey, FeedKind
 from feedsvc.settings import Settings
-from feedsvc.text import xml_safe
 
 # The `updated` of a feed with no entries: fixed, so an empty feed's bytes never change either.
 EMPTY_FEED_UPDATED = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)

@@ -16,7 +16,7 @@ import lxml.etree
 from feedgen.ext.base import BaseExtension
 from feedgen.feed import FeedGenerator
 
-from feedsvc.layout import FeedFormat
+from feedsvc.model.layout import FeedFormat
 from feedsvc.settings import Settings
 
 ATOM_NS = "http://www.w3.org/2005/Atom"

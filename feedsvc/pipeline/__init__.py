@@ -1,0 +1,1 @@
+"""Build and refresh: what is stale, in which order, on which worker, handed to which writer."""

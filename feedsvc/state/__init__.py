@@ -1,0 +1,1 @@
+"""What the service keeps between refreshes and restarts: readings, ids, signatures, status."""
