@@ -4,11 +4,8 @@ $PORT on every interface (the platform's router is in front), else to `host`:`po
 
 import os
 
-from feedsvc.service.web_server import (
-    gunicorn_options,
-    publish_if_missing,
-    settings_from_environment,
-)
+from feedsvc.service.web_server import gunicorn_options, publish_if_missing
+from feedsvc.settings import settings_from_environment
 
 _settings = settings_from_environment()
 _port = os.environ.get("PORT")

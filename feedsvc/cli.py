@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import logging
-import os
 import sys
 import time
 from collections.abc import Sequence
@@ -15,9 +14,10 @@ from typing import Any, TextIO
 from feedsvc import __version__
 from feedsvc.errors import ConfigError, PostError
 from feedsvc.model.index import build_index
-from feedsvc.pipeline.refresh import build, read_posts
+from feedsvc.pipeline.build import build, read_posts
 from feedsvc.service.hub_pings import HubPinger
-from feedsvc.settings import SERVERS, Settings, load_settings
+from feedsvc.setting_checks import SERVERS
+from feedsvc.settings import Settings, config_file_from_environment, load_settings
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -81,9 +81,7 @@ def _configure_logging(verbose: bool, quiet: bool) -> None:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    config = args.config or (
-        Path(os.environ["FEEDSVC_CONFIG"]) if "FEEDSVC_CONFIG" in os.environ else None
-    )
+    config = args.config or config_file_from_environment()
     overrides: dict[str, Any] = {}
     if args.content is not None:
         overrides["content_dir"] = args.content.resolve()

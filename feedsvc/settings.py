@@ -1,7 +1,7 @@
 """The settings table: defaults, config file, FEEDSVC_* environment overrides and validation.
 
 Every setting is declared once, as a field of `Settings` with its help text; the config file, the
-environment, the README and the tests all read that one declaration.
+environment, docs/settings.md and the tests all read that one declaration.
 """
 
 from __future__ import annotations
@@ -9,26 +9,29 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import os
+import sys
 import tomllib
 import typing
 import zoneinfo
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from feedsvc.errors import ConfigError
+from feedsvc.setting_checks import check_settings
 
 ENV_PREFIX = "FEEDSVC_"
-SERVERS = ("gunicorn", "granian")
+CONFIG_VARIABLE = "FEEDSVC_CONFIG"  # the settings file, when no --config names one
 EXAMPLE_CONTENT = Path(__file__).parent / "example"
 
 
-def _setting(default: Any, help: str) -> Any:
-    """Declare one setting: its default and the sentence that documents it."""
+def _setting(default: Any, help: str, how_it_runs: bool = False) -> Any:
+    """Declare one setting: its default, the sentence that documents it, and whether it only
+    changes how feedsvc runs, never what it reads or publishes (see output_settings)."""
+    metadata = {"help": help, "how_it_runs": how_it_runs}
     if isinstance(default, list):
-        return dataclasses.field(default_factory=lambda: list(default), metadata={"help": help})
-    return dataclasses.field(default=default, metadata={"help": help})
+        return dataclasses.field(default_factory=lambda: list(default), metadata=metadata)
+    return dataclasses.field(default=default, metadata=metadata)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,7 +76,7 @@ class Settings:
     archive_kinds: list[str] = _setting(
         [],
         "Feeds with archive pages (RFC 5005 full history): any of site, category, tag. None by "
-        "default: see the README for their cost.",
+        "default: see docs/archives.md for their cost.",
     )
     excerpt_length: int = _setting(
         200, "Longest automatic summary, in characters, when a post has no excerpt."
@@ -98,16 +101,22 @@ class Settings:
         60.0,
         "Seconds between refreshes of the content directory (fractions allowed); also the "
         "polling hint: max-age, RSS <ttl>, sy:updateFrequency.",
+        how_it_runs=True,
     )
     watch: bool = _setting(
-        False, "Also refresh within a second of any change in the content directory (watchdog)."
+        False,
+        "Also refresh within a second of any change in the content directory (watchdog).",
+        how_it_runs=True,
     )
     workers: int = _setting(
         0,
         "Processes reading and rendering a cold start or large change: 0 is one per core, 1 none.",
+        how_it_runs=True,
     )
     max_removed_share: float = _setting(
-        0.5, "Largest share of posts one refresh may remove; more publishes nothing (unmount?)."
+        0.5,
+        "Largest share of posts one refresh may remove; more publishes nothing (unmount?).",
+        how_it_runs=True,
     )
     state_dir: Path = _setting(
         Path("~/.local/state/feedsvc").expanduser(),
@@ -123,12 +132,22 @@ class Settings:
         "", "WebSub hub URL: feeds advertise it and it is pinged when they change. Empty: off."
     )
     server: str = _setting(
-        "gunicorn", "HTTP server of `feedsvc serve`: gunicorn, or granian (faster; see README)."
+        "gunicorn",
+        "HTTP server of `feedsvc serve`: gunicorn, or granian (see docs/deploying.md).",
+        how_it_runs=True,
     )
-    host: str = _setting("127.0.0.1", "Address `feedsvc serve` listens on.")
-    port: int = _setting(8000, "Port `feedsvc serve` listens on (the Procfile uses $PORT).")
-    web_workers: int = _setting(2, "gunicorn worker processes serving HTTP.")
-    web_threads: int = _setting(8, "Threads per worker; each holds one keep-alive connection.")
+    host: str = _setting("127.0.0.1", "Address `feedsvc serve` listens on.", how_it_runs=True)
+    port: int = _setting(
+        8000,
+        "Port `feedsvc serve` listens on (the Procfile uses $PORT).",
+        how_it_runs=True,
+    )
+    web_workers: int = _setting(2, "gunicorn worker processes serving HTTP.", how_it_runs=True)
+    web_threads: int = _setting(
+        8,
+        "Threads per worker; each holds one keep-alive connection.",
+        how_it_runs=True,
+    )
     rate_limit: int = _setting(
         0, "Most requests one client may make for one document per window; more get 429. 0: none."
     )
@@ -157,8 +176,35 @@ class Settings:
 
 
 def setting_fields() -> list[dataclasses.Field[Any]]:
-    """Every setting, in declaration order (the order of the config file and the README)."""
+    """Every setting, in declaration order (the order of the config file and docs/settings.md)."""
     return list(dataclasses.fields(Settings))
+
+
+def output_settings(settings: Settings) -> Settings:
+    """The settings with every how-it-runs setting set to its type's empty value: what readings
+    and documents depend on, so that changing how feedsvc runs (workers, port, ...) does not make
+    a restarted service read and render everything again."""
+    how_it_runs = {
+        field.name: type(getattr(settings, field.name))()
+        for field in setting_fields()
+        if field.metadata["how_it_runs"]
+    }
+    return dataclasses.replace(settings, **how_it_runs)
+
+
+def config_file_from_environment(env: Mapping[str, str] | None = None) -> Path | None:
+    """The settings file FEEDSVC_CONFIG names, if it names one."""
+    config = (os.environ if env is None else env).get(CONFIG_VARIABLE)
+    return Path(config) if config else None
+
+
+def settings_from_environment() -> Settings:
+    """Settings from FEEDSVC_CONFIG (if set) and FEEDSVC_* variables, or exit with one line: for
+    processes started without a command line (the Procfile's web: line, granian's workers)."""
+    try:
+        return load_settings(config_file_from_environment())
+    except ConfigError as exc:
+        sys.exit(f"feedsvc: error: {exc}")
 
 
 def setting_types() -> dict[str, Any]:
@@ -185,7 +231,7 @@ def load_settings(
         if values.get(key) and not values[key].endswith("/"):
             values[key] += "/"
     settings = Settings(**values)
-    _validate(settings)
+    check_settings(settings)
     return settings
 
 
@@ -212,7 +258,7 @@ def _read_env(env: Mapping[str, str]) -> dict[str, Any]:
     values = {}
     types = setting_types()
     for var, text in env.items():
-        if not var.startswith(ENV_PREFIX) or var == f"{ENV_PREFIX}CONFIG":
+        if not var.startswith(ENV_PREFIX) or var == CONFIG_VARIABLE:
             continue
         key = var.removeprefix(ENV_PREFIX).lower()
         _check_known(key, f"environment variable {var}: no setting {key!r}")
@@ -222,7 +268,7 @@ def _read_env(env: Mapping[str, str]) -> dict[str, Any]:
 
 def to_environment(settings: Settings) -> dict[str, str]:
     """FEEDSVC_* variables that make `load_settings` in another process give the same settings:
-    how `feedsvc serve` hands its settings to server workers that import the app afresh."""
+    how `feedsvc serve` hands its settings to the refresher process it starts beside it."""
     env = {}
     for field in setting_fields():
         value = getattr(settings, field.name)
@@ -252,14 +298,9 @@ def _from_env_text(kind: Any, text: str) -> Any:
         if lowered in {"0", "false", "no", "off"}:
             return False
         return text
-    if kind is int:
+    if kind in (int, float):
         try:
-            return int(text)
-        except ValueError:
-            return text
-    if kind is float:
-        try:
-            return float(text)
+            return kind(text)
         except ValueError:
             return text
     if kind == list[str]:
@@ -284,85 +325,5 @@ def _coerce(key: str, kind: Any, value: Any, where: str) -> Any:
 
 
 def _type_name(kind: Any) -> str:
-    return {str: "a string", bool: "true or false", int: "an integer", float: "a number"}.get(
-        kind, "a list of strings"
-    )
-
-
-def _validate(settings: Settings) -> None:
-    for key, check in _CHECKS.items():
-        problem = check(getattr(settings, key))
-        if problem:
-            raise ConfigError(f"{key}: {problem}")
-
-
-def _check_url(url: str) -> str | None:
-    parts = urlsplit(url)
-    if parts.scheme not in {"http", "https"} or not parts.netloc:
-        return f"{url!r} is not an absolute http(s) URL"
-    return None
-
-
-def _check_zone(name: str) -> str | None:
-    try:
-        zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return f"unknown time zone {name!r}"
-    return None
-
-
-def _check_content_dir(path: Path) -> str | None:
-    if not path.exists():
-        return f"content directory {str(path)!r} does not exist"
-    if not path.is_dir():
-        return f"content directory {str(path)!r} is not a directory"
-    return None
-
-
-def _at_least(minimum: int) -> Callable[[int], str | None]:
-    return lambda n: None if n >= minimum else f"must be at least {minimum}, got {n}"
-
-
-def _check_title_template(template: str) -> str | None:
-    try:
-        template.format(name="x", site_title="y")
-    except (KeyError, IndexError, ValueError) as exc:
-        return f"{template!r} may use only {{name}} and {{site_title}} ({exc})"
-    return None
-
-
-_KINDS = ("site", "category", "tag")  # index.FeedKind's values (index cannot be imported here)
-
-_CHECKS: dict[str, Callable[[Any], str | None]] = {
-    "site_url": _check_url,
-    "feeds_url": lambda url: _check_url(url) if url else None,
-    "websub_hub": lambda url: _check_url(url) if url else None,
-    "timezone": _check_zone,
-    "content_dir": _check_content_dir,
-    "item_limit": _at_least(1),
-    "max_feed_bytes": _at_least(0),
-    "archive_page_size": _at_least(0),
-    "archive_kinds": lambda kinds: next(
-        (f"{k!r} is not one of site, category, tag" for k in kinds if k not in _KINDS), None
-    ),
-    "excerpt_length": _at_least(1),
-    "max_post_bytes": _at_least(1),
-    "max_terms_per_post": _at_least(1),
-    "refresh_interval": lambda n: None if n > 0 else f"must be more than 0, got {n}",
-    "workers": _at_least(0),
-    "max_removed_share": lambda n: None if 0 <= n <= 1 else f"must be from 0 to 1, got {n}",
-    "stale_while_revalidate": _at_least(0),
-    "stale_if_error": _at_least(0),
-    "port": lambda n: None if 0 < n < 65536 else f"must be a TCP port (1-65535), got {n}",
-    "web_workers": _at_least(1),
-    "server": lambda s: None if s in SERVERS else f"{s!r} is not one of {', '.join(SERVERS)}",
-    "web_threads": _at_least(1),
-    "rate_limit": _at_least(0),
-    "rate_limit_window": lambda n: None if n > 0 else f"must be more than 0, got {n}",
-    "proxy_count": _at_least(0),
-    "site_title": lambda s: None if s.strip() else "must not be empty",
-    "language": lambda s: None if s.strip() else "must not be empty",
-    "permalink": lambda s: None if s.startswith("/") else f"{s!r} must start with '/'",
-    "category_feed_title": _check_title_template,
-    "tag_feed_title": _check_title_template,
-}
+    names = {str: "a string", bool: "true or false", int: "an integer", float: "a number"}
+    return names.get(kind, "a list of strings")

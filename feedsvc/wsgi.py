@@ -1,9 +1,10 @@
 """The WSGI app for gunicorn's command line (the Procfile's web: line): settings from the
-environment (FEEDSVC_CONFIG and FEEDSVC_* variables)."""
+environment (FEEDSVC_CONFIG and FEEDSVC_* variables). It loads the web side only: nothing that
+renders or writes (tests/test_layers.py checks)."""
 
 from __future__ import annotations
 
-from feedsvc.service.web_server import settings_from_environment
+from feedsvc.settings import settings_from_environment
 from feedsvc.web.app import create_app
 
 app = create_app(settings_from_environment())

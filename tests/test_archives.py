@@ -10,7 +10,7 @@ from pathlib import Path
 import lxml.etree
 
 from feedsvc.pipeline.refresh import Refresher
-from feedsvc.published.writers import current_folder
+from feedsvc.published.manifest import current_folder
 from feedsvc.settings import Settings
 from feedsvc.web.app import cache_control, create_app
 from feedsvc.web.documents import IMMUTABLE

@@ -11,12 +11,14 @@ from pathlib import Path
 import brotli
 import pytest
 
-from feedsvc.pipeline.refresh import Refresher, build, index_posts, read_posts, render_documents
-from feedsvc.published.writers import MANIFEST, current_folder
+from feedsvc.pipeline.build import build, index_posts, read_posts
+from feedsvc.pipeline.refresh import Refresher
+from feedsvc.published.manifest import MANIFEST, current_folder
 from feedsvc.settings import EXAMPLE_CONTENT, Settings
 
 from .conftest import NOW, SAMPLE_NAME, MakeSettings, parse_feed, write_post
 from .corpus import generate
+from .oracle import render_documents
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +50,7 @@ def files_under(folder: Path) -> dict[str, bytes]:
 
 def built(settings: Settings, out: Path, caplog: pytest.LogCaptureFixture) -> dict[str, bytes]:
     caplog.clear()
-    with caplog.at_level(logging.DEBUG, logger="feedsvc.pipeline.workers"):
+    with caplog.at_level(logging.DEBUG, logger="feedsvc.workers"):
         report = build(settings, out, NOW)
     assert [e.path.name for e in report.bad] == ["broken.md"]
     forked = [r.getMessage() for r in caplog.records if "worker processes" in r.getMessage()]

@@ -11,7 +11,7 @@ from pathlib import Path
 import brotli
 import pytest
 
-from feedsvc.published.writers import MANIFEST
+from feedsvc.published.manifest import MANIFEST
 
 from .conftest import parse_feed, write_post
 

@@ -9,7 +9,8 @@ import pytest
 
 from feedsvc.content.body import render_body
 from feedsvc.content.posts import read_post_and_body
-from feedsvc.model.index import SITE_FEED, FeedKey, FeedKind, build_index
+from feedsvc.model.index import build_index
+from feedsvc.model.kinds import SITE_FEED, FeedKey, FeedKind
 from feedsvc.model.layout import FORMATS, FeedFormat, feed_url, page_path, page_url
 from feedsvc.render.feed_page import (
     PAGE_ENTRIES_END,

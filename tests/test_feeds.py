@@ -11,12 +11,13 @@ from urllib.parse import quote
 import lxml.etree
 import pytest
 
-from feedsvc.model.index import SITE_FEED, FeedKey, FeedKind
+from feedsvc.model.kinds import SITE_FEED, FeedKey, FeedKind
 from feedsvc.model.layout import FeedFormat, feed_path
-from feedsvc.pipeline.refresh import build, index_posts, read_posts, render_documents
+from feedsvc.pipeline.build import build, index_posts, read_posts
 from feedsvc.settings import EXAMPLE_CONTENT, load_settings
 
 from .conftest import NOW, SAMPLE_NAME, MakeSettings, assert_valid_atom, parse_feed, write_post
+from .oracle import render_documents
 
 GOLDEN = Path(__file__).parent / "golden" / "example"
 CATEGORY = "shanghaizhengquanbao·zhongguozhengquanwang"

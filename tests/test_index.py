@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from feedsvc.model.index import SITE_FEED, FeedKey, FeedKind, build_index
-from feedsvc.pipeline.refresh import read_posts
+from feedsvc.model.index import build_index
+from feedsvc.model.kinds import SITE_FEED, FeedKey, FeedKind
+from feedsvc.pipeline.build import read_posts
 
 from .conftest import MakeSettings, write_post
 

@@ -12,7 +12,7 @@ import pytest
 from feedsvc.content.posts import Post
 from feedsvc.model.index import Index, build_index
 from feedsvc.model.live_index import LiveIndex
-from feedsvc.pipeline.refresh import read_posts
+from feedsvc.pipeline.build import read_posts
 from feedsvc.settings import EXAMPLE_CONTENT
 
 from .conftest import NOW, MakeSettings

@@ -11,9 +11,10 @@ import pytest
 from flask.testing import FlaskClient
 
 from feedsvc.errors import ConfigError
-from feedsvc.model.layout import STATUS_PATH, path_kind
+from feedsvc.model.layout import path_kind
 from feedsvc.pipeline.refresh import Refresher
 from feedsvc.settings import Settings
+from feedsvc.state.status import STATUS_FILE
 from feedsvc.web.app import create_app
 from feedsvc.web.metrics_folder import FOLDER_VARIABLE
 
@@ -150,7 +151,7 @@ def test_scrapes_answer_without_a_usable_status(
     settings = make_settings(state_dir=tmp_path / "state")
     if status_file is not None:
         settings.state_dir.mkdir()
-        (settings.state_dir / STATUS_PATH).write_bytes(status_file)
+        (settings.state_dir / STATUS_FILE).write_bytes(status_file)
     metrics = scrape(create_app(settings).test_client())
     assert metrics["feedsvc_documents"] == 0
     assert "feedsvc_posts" not in metrics
@@ -159,7 +160,7 @@ def test_scrapes_answer_without_a_usable_status(
 
 
 def test_totals_start_afresh_over_a_status_without_them(published: Settings) -> None:
-    status_file = published.state_dir / STATUS_PATH
+    status_file = published.state_dir / STATUS_FILE
     status = json.loads(status_file.read_bytes())
     status["totals"] = {"refreshes": "three", "seconds": True}  # not numbers: start again
     status_file.write_text(json.dumps(status))

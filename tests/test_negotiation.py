@@ -12,7 +12,7 @@ from werkzeug.datastructures import Headers
 
 from feedsvc.model.layout import FORMATS, FeedFormat
 from feedsvc.pipeline.refresh import Refresher
-from feedsvc.published.writers import MANIFEST, current_folder
+from feedsvc.published.manifest import MANIFEST, current_folder
 from feedsvc.settings import Settings
 from feedsvc.web.app import create_app
 from feedsvc.web.negotiation import page_instead, vary

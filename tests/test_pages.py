@@ -7,7 +7,7 @@ from pathlib import Path
 import lxml.html
 
 from feedsvc.model.index import build_index
-from feedsvc.pipeline.refresh import read_posts
+from feedsvc.pipeline.build import read_posts
 from feedsvc.render.index_page import render_index_page
 from feedsvc.settings import Settings
 

@@ -10,7 +10,7 @@ import pytest
 
 from feedsvc.model.polling import PollingHints, polling_hints
 from feedsvc.pipeline.refresh import Refresher
-from feedsvc.published.writers import current_folder
+from feedsvc.published.manifest import current_folder
 from feedsvc.web.app import cache_control
 
 from .conftest import NOW, MakeSettings, assert_valid_atom

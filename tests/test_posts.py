@@ -11,7 +11,7 @@ import pytest
 from feedsvc.content.posts import Post, read_post, read_post_and_body, read_posts_in_stages
 from feedsvc.content.scan import scan
 from feedsvc.errors import PostError
-from feedsvc.pipeline.refresh import read_posts
+from feedsvc.pipeline.build import read_posts
 
 from .conftest import SAMPLE_NAME, MakeSettings, write_post
 

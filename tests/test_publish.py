@@ -11,17 +11,9 @@ from pathlib import Path
 import brotli
 import pytest
 
-from feedsvc.published.writers import (
-    CURRENT,
-    GENERATIONS,
-    KEEP_GENERATIONS,
-    MANIFEST,
-    InPlaceWriter,
-    current_folder,
-    publish_generation,
-    publish_in_place,
-    read_manifest,
-)
+from feedsvc.published.generations import KEEP_GENERATIONS, publish_generation
+from feedsvc.published.manifest import CURRENT, GENERATIONS, MANIFEST, current_folder, read_manifest
+from feedsvc.published.writers import InPlaceWriter, publish_in_place
 
 T0 = 1_700_000_000
 

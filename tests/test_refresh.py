@@ -20,18 +20,18 @@ from pathlib import Path
 import pytest
 
 from feedsvc.content.posts import Post
-from feedsvc.model.index import SITE_FEED, Index
+from feedsvc.model.index import Index
+from feedsvc.model.kinds import SITE_FEED
 from feedsvc.model.layout import OPML_PATHS, FeedFormat
-from feedsvc.pipeline.refresh import INCOMPLETE, Refresher, _Renderer, index_posts
-from feedsvc.published.writers import (
-    MANIFEST,
-    GenerationWriter,
-    InPlaceWriter,
-    current_folder,
-    read_manifest,
-)
+from feedsvc.pipeline.build import index_posts
+from feedsvc.pipeline.refresh import Refresher
+from feedsvc.pipeline.renderer import DocumentRenderer
+from feedsvc.published.generations import GenerationWriter
+from feedsvc.published.manifest import MANIFEST, current_folder, read_manifest
+from feedsvc.published.writers import InPlaceWriter
 from feedsvc.settings import Settings
 from feedsvc.state.catalog import Catalog, fingerprint
+from feedsvc.state.signatures import INCOMPLETE
 
 from .conftest import NOW, MakeSettings, parse_feed, write_post
 from .corpus import generate
@@ -156,17 +156,17 @@ def test_restart_with_a_bad_file_rereads_nothing(site: Settings) -> None:
 
 def _render_without(
     site: Settings, choose: Callable[[Index], Post]
-) -> tuple[_Renderer, dict[str, str], Post]:
+) -> tuple[DocumentRenderer, dict[str, str], Post]:
     """Read the site, delete the file of the post `choose` picks, then render and publish: as
     when a file goes between reading and rendering."""
     catalog = Catalog(fingerprint(site)).update(site).catalog
     index = index_posts(catalog.posts(), NOW, site)
     victim = choose(index)
     (site.content_dir / victim.source).unlink()
-    renderer = _Renderer(site, {})
+    renderer = DocumentRenderer(site, {})
     writer = GenerationWriter(site.state_dir, int(NOW.timestamp()))
     signatures: dict[str, str] = {}
-    renderer.publish(index, writer, {}, signatures)
+    renderer.render_into(writer, index, {}, signatures)
     writer.commit()
     return renderer, signatures, victim
 
@@ -179,9 +179,9 @@ def test_a_build_drops_each_entry_once_its_last_document_is_written(
     index = index_posts(Catalog(fingerprint(site)).update(site).catalog.posts(), NOW, site)
     published = {}
     for keep in (True, False):
-        renderer = _Renderer(site, {}, keep_entries=keep)
+        renderer = DocumentRenderer(site, {}, keep_entries=keep)
         writer = InPlaceWriter(tmp_path / str(keep), int(NOW.timestamp()))
-        renderer.publish(index, writer, {}, {})
+        renderer.render_into(writer, index, {}, {})
         writer.commit()
         held = {post for posts in index.feeds.values() for post in posts}
         assert renderer.cache.keys() == (held if keep else set())

@@ -9,9 +9,10 @@ from pathlib import Path
 from flask.testing import FlaskClient
 
 from feedsvc.pipeline.refresh import Refresher
+from feedsvc.published.manifest import RECHECK_SECONDS
 from feedsvc.settings import Settings
 from feedsvc.web.app import create_app
-from feedsvc.web.documents import RECHECK_SECONDS, LiveSet
+from feedsvc.web.documents import LiveSet
 
 from .conftest import NOW, MakeSettings, write_post
 

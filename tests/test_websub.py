@@ -21,10 +21,10 @@ import lxml.etree
 import pytest
 
 from feedsvc.model.index import build_index
-from feedsvc.model.layout import FeedFormat, feed_path, feed_url
-from feedsvc.pipeline.refresh import Refresher, build, index_posts, read_posts, render_documents
-from feedsvc.published.writers import current_folder
-from feedsvc.render.websub import document_url, is_feed
+from feedsvc.model.layout import FeedFormat, document_url, feed_path, feed_url, is_feed
+from feedsvc.pipeline.build import build, index_posts, read_posts
+from feedsvc.pipeline.refresh import Refresher
+from feedsvc.published.manifest import current_folder
 from feedsvc.service import hub_pings as hubping
 from feedsvc.service.hub_pings import FIRST_RETRY_SECONDS, MAX_ATTEMPTS, SETTLE_SECONDS, HubPinger
 from feedsvc.service.scheduler import RefreshWorker
@@ -32,6 +32,7 @@ from feedsvc.settings import Settings
 from feedsvc.web.app import create_app
 
 from .conftest import NOW, REPO, MakeSettings, assert_valid_atom, parse_feed, write_post
+from .oracle import render_documents
 from .servers import free_port, nginx
 
 NS = {"a": "http://www.w3.org/2005/Atom"}
@@ -370,7 +371,7 @@ def test_a_hub_that_hangs_never_holds_up_a_refresh(
     worker = next(refreshes(settings, pinger))  # returns while the hub holds the first ping
     assert hub.arrived.wait(WAIT)
     assert not pinger.wait_idle(timeout=0)
-    assert worker.refresher.status["error"] is None
+    assert worker.refresher.status.data["error"] is None
     assert current_folder(settings.state_dir) is not None
     hub.open.set()
     idle(pinger)
@@ -388,7 +389,7 @@ def test_a_dead_hub_never_fails_a_refresh(
     settings = hub_settings(make_settings, tmp_path, f"http://127.0.0.1:{free_port()}/")
     pinger = make_pinger(settings)
     worker = next(refreshes(settings, pinger))
-    assert worker.refresher.status["error"] is None
+    assert worker.refresher.status.data["error"] is None
     assert current_folder(settings.state_dir) is not None
     idle(pinger)
     assert (pinger.delivered, pinger.failed) == (0, 18)

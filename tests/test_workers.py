@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from feedsvc.pipeline.workers import Step, batched, run_batches, run_steps, worker_count
+from feedsvc.workers import Step, batched, run_batches, run_steps, worker_count
 
 
 def pid_and_squares(batch: Sequence[int]) -> tuple[int, list[int]]:

@@ -12,18 +12,13 @@ feed links to the newest page. Walking from the feed back to page 1 gives every 
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
 
 from feedsvc.content.posts import Post
-from feedsvc.model.index import FeedKey, FeedKind
-from feedsvc.model.layout import FeedFormat, feed_path
-
-ARCHIVE_FOLDER = "archives"
-# A full page's path: archives/<the feed's path without its suffix>/<n>.<format>
-FULL_PAGE = re.compile(rf"^{ARCHIVE_FOLDER}/.+/[0-9]+\.[a-z]+$")
+from feedsvc.model.kinds import FeedKey, FeedKind
+from feedsvc.model.layout import ARCHIVE_FOLDER, FeedFormat, feed_path
 
 
 @dataclass(frozen=True)

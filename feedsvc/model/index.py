@@ -5,33 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
-from typing import NamedTuple
 
 from feedsvc.content.posts import Post
-from feedsvc.content.slugs import slugify
 from feedsvc.errors import PostError
-
-
-class FeedKind(StrEnum):
-    """What a feed collects."""
-
-    SITE = "site"
-    CATEGORY = "category"
-    TAG = "tag"
-
-
-class FeedKey(NamedTuple):
-    """Which feed: its kind, the category or tag name as written, and its URL slug. (A tuple:
-    an index of 100,000 posts hashes these over a million times.)"""
-
-    kind: FeedKind
-    slug: str  # "" for the site feed
-    name: str  # "" for the site feed
-
-
-SITE_FEED = FeedKey(FeedKind.SITE, "", "")
+from feedsvc.model.feed_names import FeedNames
+from feedsvc.model.kinds import SITE_FEED, FeedKey, FeedKind, feed_order
 
 
 @dataclass
@@ -45,11 +24,6 @@ class Index:
     history: dict[FeedKey, list[Post]] = field(default_factory=dict)
     visible: int = 0  # posts published and due
     problems: list[PostError] = field(default_factory=list)  # clashes between posts
-
-
-def feed_order(key: FeedKey) -> tuple[int, str]:
-    """Site feed first, then categories, then tags, each by slug: the order of every listing."""
-    return (list(FeedKind).index(key.kind), key.slug)
 
 
 def is_visible(post: Post, now: dt.datetime, future: bool) -> bool:
@@ -69,7 +43,7 @@ def build_index(
     entries with one id."""
     index = Index(feeds={SITE_FEED: []}, totals={SITE_FEED: 0})
     owner_of_id: dict[str, Post] = {}
-    keys = _Keys(index)
+    names = FeedNames()
     cutoff = float("inf") if future else now.timestamp()
     visible = [p for p in posts if p.published and p.epoch <= cutoff]
     visible.sort(key=lambda p: (p.epoch, p.source), reverse=True)
@@ -83,7 +57,9 @@ def build_index(
             )
             continue
         index.visible += 1
-        for key in keys.of(post):
+        keys, clashes = names.keys_of(post)
+        index.problems += clashes
+        for key in keys:
             entries = feeds.get(key)
             if entries is None:
                 entries = feeds[key] = []
@@ -95,42 +71,3 @@ def build_index(
     index.feeds = dict(sorted(feeds.items(), key=lambda item: feed_order(item[0])))
     index.history = {key: posts for key, posts in everything.items() if len(posts) > item_limit}
     return index
-
-
-class _Keys:
-    """The feeds a post belongs to, each category and tag name worked out once per index."""
-
-    def __init__(self, index: Index) -> None:
-        self.index = index
-        self.known: dict[tuple[FeedKind, str], FeedKey | None] = {}
-        self.names_of_slug: dict[tuple[FeedKind, str], str] = {}
-
-    def of(self, post: Post) -> list[FeedKey]:
-        keys = [SITE_FEED]
-        for kind, names in ((FeedKind.CATEGORY, post.categories), (FeedKind.TAG, post.tags)):
-            for name in names:
-                key = self.known.get((kind, name), _UNKNOWN)
-                if key is _UNKNOWN:
-                    key = self.known[(kind, name)] = _key(kind, name, self.names_of_slug)
-                if key is None:
-                    taken = self.names_of_slug[(kind, slugify(name))]
-                    self.index.problems.append(
-                        PostError(Path(post.source), f"{kind} {name!r} has the URL of {taken!r}")
-                    )
-                elif isinstance(key, FeedKey):
-                    keys.append(key)
-        return keys
-
-
-_UNKNOWN = object()
-
-
-def _key(
-    kind: FeedKind, name: str, names_of_slug: dict[tuple[FeedKind, str], str]
-) -> FeedKey | None:
-    """The feed of a name, or None when another name already has its slug (a hash collision:
-    astronomically rare, but two feeds are never merged)."""
-    slug = slugify(name)
-    if names_of_slug.setdefault((kind, slug), name) != name:
-        return None
-    return FeedKey(kind, slug, name)

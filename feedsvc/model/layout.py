@@ -6,22 +6,25 @@
     /feed.html, /categories/<slug>.html, /tags/<slug>.html    each feed's page, for people
     /feeds.opml  /feeds-rss.opml  /feeds-json.opml          every feed in one format, for import
     /                            (index.html)                 every feed, for people
+    /archives/<feed's path without its suffix>/<n>.<format>   full history (model/archives.py)
 
-Subscribers keep these URLs for years: never change them.
+Subscribers keep these URLs for years: never change them. This module is the one owner of every
+path and media type: the renderers, the writers, the web app and nginx's config follow it.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import PurePosixPath
 from urllib.parse import quote
 
-from feedsvc.model.index import FeedKey, FeedKind
+from feedsvc.model.kinds import KIND_FOLDERS, FeedKey, FeedKind
 
 INDEX_PATH = "index.html"
 PAGE_SUFFIX = ".html"  # a feed's page: the feed's path with this suffix instead of its format's
-STATUS_PATH = "status.json"  # beside the published set, not in it: it changes on every refresh
 
 
 class FeedFormat(StrEnum):
@@ -46,16 +49,15 @@ FORMATS: dict[FeedFormat, FormatInfo] = {
     FeedFormat.JSON: FormatInfo("application/feed+json", "JSON Feed 1.1"),
 }
 
+# Suffix of each feed format's documents -> its media type.
+FEED_MEDIA_TYPES = {f".{fmt.value}": info.media_type for fmt, info in FORMATS.items()}
 # Media types of every document suffix in the published set, feeds included.
-MEDIA_TYPES = {
-    ".atom": FORMATS[FeedFormat.ATOM].media_type,
-    ".rss": FORMATS[FeedFormat.RSS].media_type,
-    ".json": FORMATS[FeedFormat.JSON].media_type,
-    ".opml": "text/x-opml",
-    ".html": "text/html",
-}
+MEDIA_TYPES = {**FEED_MEDIA_TYPES, ".opml": "text/x-opml", PAGE_SUFFIX: "text/html"}
 
-_FOLDERS = {FeedKind.CATEGORY: "categories", FeedKind.TAG: "tags"}
+ARCHIVE_FOLDER = "archives"  # every feed's archive pages (model/archives.py), below this folder
+# A full archive page's path: archives/<the feed's path without its suffix>/<n>.<format>. It
+# never changes, so it is served as immutable (by the web app and by nginx).
+FULL_ARCHIVE_PAGE = re.compile(rf"^{ARCHIVE_FOLDER}/.+/[0-9]+\.[a-z]+$")
 
 
 @functools.lru_cache(maxsize=65536)  # asked for every feed on every refresh; keys are few
@@ -63,7 +65,7 @@ def feed_path(key: FeedKey, fmt: FeedFormat) -> str:
     """The document's path relative to the site root, as Unicode (also its file name on disk)."""
     if key.kind is FeedKind.SITE:
         return f"feed.{fmt.value}"
-    return f"{_FOLDERS[key.kind]}/{key.slug}.{fmt.value}"
+    return f"{KIND_FOLDERS[key.kind]}/{key.slug}.{fmt.value}"
 
 
 @functools.lru_cache(maxsize=65536)
@@ -123,8 +125,8 @@ def document_path(key: FeedKey, rendition: Rendition) -> str:
     return feed_path(key, rendition)
 
 
-_KINDS_BY_FOLDER = {folder: kind.value for kind, folder in _FOLDERS.items()}
-_KINDS_BY_FOLDER["archives"] = "archive"  # feedsvc.model.archives: every feed's archive pages
+_KINDS_BY_FOLDER = {folder: kind.value for kind, folder in KIND_FOLDERS.items()}
+_KINDS_BY_FOLDER[ARCHIVE_FOLDER] = "archive"
 _OPML_NAMES = frozenset(OPML_PATHS.values())
 _SITE_KIND = FeedKind.SITE.value  # looked up once: an enum's .value costs a microsecond a time
 
@@ -142,3 +144,23 @@ def path_kind(path: str) -> str:
     if name in _OPML_NAMES:
         return "opml"
     return _SITE_KIND if name.partition(".")[0] == "feed" else "other"
+
+
+_FEED_FOLDERS = frozenset(KIND_FOLDERS.values())
+
+
+def is_feed(path: str) -> bool:
+    """Whether a published document is a subscription feed of the URL layout (`feed.<format>`,
+    `categories/<slug>.<format>`, `tags/<slug>.<format>`), not the index page, an OPML list, an
+    archive page or a file such as the manifest."""
+    parts = PurePosixPath(path)
+    if parts.suffix not in FEED_MEDIA_TYPES:
+        return False
+    if len(parts.parts) == 1:
+        return parts.stem == "feed"
+    return len(parts.parts) == 2 and parts.parts[0] in _FEED_FOLDERS
+
+
+def document_url(base: str, path: str) -> str:
+    """A published document's public URL, percent-encoded: what feed_url gives, from the path."""
+    return base + quote(path, safe="/")

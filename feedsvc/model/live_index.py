@@ -2,8 +2,8 @@
 
 Each feed keeps every published post it holds as a sorted list of (epoch, source); a snapshot at
 time `now` takes the newest due entries of each by bisection. Snapshots equal what `build_index`
-gives for the same posts (tests/test_live_index.py checks this), except that when two names share a
-slug (a SHA-1 collision, never seen) the name seen first keeps the feed.
+gives for the same posts (tests/test_live_index.py checks this); which feeds a post is in is
+feed_names.py's rule, shared with the index.
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from feedsvc.content.posts import Post
-from feedsvc.content.slugs import slugify
 from feedsvc.errors import PostError
-from feedsvc.model.index import SITE_FEED, FeedKey, FeedKind, Index, feed_order
+from feedsvc.model.feed_names import FeedNames
+from feedsvc.model.index import Index
+from feedsvc.model.kinds import SITE_FEED, FeedKey, FeedKind, feed_order
 
 _LAST = "\U0010ffff"  # sorts after every source at the same epoch
 # One feed in a snapshot: its newest posts, how many it has, and all of them if it keeps history.
@@ -38,8 +39,7 @@ class LiveIndex:
         self.shared: set[str] = set()  # ids carried by more than one post (rare)
         self.keys_of: dict[str, list[FeedKey]] = {}  # source -> the feeds it is in
         self.clashes: dict[str, list[PostError]] = {}  # source -> names that lost their slug
-        self._key_of_name: dict[tuple[FeedKind, str], FeedKey | None] = {}
-        self._name_of_slug: dict[tuple[FeedKind, str], str] = {}
+        self._names = FeedNames()
         self.dirty: set[FeedKey] = set()  # feeds whose members changed since the last snapshot
         self._last: dict[FeedKey, _Snapshot] | None = None  # the last snapshot
 
@@ -107,7 +107,9 @@ class LiveIndex:
         claimants.add(post.source)
         if len(claimants) > 1:
             self.shared.add(post.id)
-        keys = self._keys(post)
+        keys, clashes = self._names.keys_of(post)
+        if clashes:
+            self.clashes[post.source] = clashes
         self.keys_of[post.source] = keys
         entry = (post.epoch, post.source)
         for key in keys:
@@ -133,27 +135,6 @@ class LiveIndex:
             if not members and key != SITE_FEED:
                 del self.members[key]
         self.clashes.pop(source, None)
-
-    def _keys(self, post: Post) -> list[FeedKey]:
-        keys = [SITE_FEED]
-        for kind, names in ((FeedKind.CATEGORY, post.categories), (FeedKind.TAG, post.tags)):
-            for name in names:
-                if (kind, name) not in self._key_of_name:
-                    slug = slugify(name)
-                    first = self._name_of_slug.setdefault((kind, slug), name)
-                    self._key_of_name[(kind, name)] = (
-                        FeedKey(kind, slug, name) if first == name else None
-                    )
-                key = self._key_of_name[(kind, name)]
-                if key is None:
-                    taken = self._name_of_slug[(kind, slugify(name))]
-                    reason = f"{kind} {name!r} has the URL of {taken!r}"
-                    self.clashes.setdefault(post.source, []).append(
-                        PostError(Path(post.source), reason)
-                    )
-                else:
-                    keys.append(key)
-        return keys
 
     def _duplicates(self, cut: tuple[float, str]) -> tuple[set[str], list[PostError]]:
         """Posts that reuse a due post's id: the newest keeps it, the others are left out."""

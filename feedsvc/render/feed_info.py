@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from feedsvc.content.posts import Post
 from feedsvc.content.text import xml_safe
-from feedsvc.model.index import FeedKey, FeedKind
+from feedsvc.model.kinds import FeedKey, FeedKind
 from feedsvc.settings import Settings
 
 # The `updated` of a feed with no entries: fixed, so an empty feed's bytes never change either.

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from feedsvc.content.body import Body
 from feedsvc.content.posts import Post
 from feedsvc.content.slugs import slugify
-from feedsvc.model.index import FeedKey, FeedKind
+from feedsvc.model.kinds import FeedKey, FeedKind
 from feedsvc.model.layout import FORMATS, FeedFormat, feed_url, page_url
 from feedsvc.render.feed_info import feed_title, feed_updated
 from feedsvc.render.templating import ENVIRONMENT

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from feedsvc.model.index import FeedKey, FeedKind, Index
+from feedsvc.model.index import Index
+from feedsvc.model.kinds import KIND_HEADINGS, FeedKey, FeedKind
 from feedsvc.model.layout import FORMATS, FeedFormat, feed_href, feed_url, page_href
 from feedsvc.render.feed_info import feed_title
 from feedsvc.render.templating import ENVIRONMENT, shown_date
 from feedsvc.settings import Settings
 
-_GROUPS = {FeedKind.SITE: "Site", FeedKind.CATEGORY: "Categories", FeedKind.TAG: "Tags"}
 # The site and each category are shown with their newest entries; tags, thousands on a large
 # site, are one table row each.
 _WITH_ENTRIES = {FeedKind.SITE: 5, FeedKind.CATEGORY: 3}
@@ -49,7 +49,7 @@ def render_index_page(index: Index, settings: Settings) -> bytes:
     per (feed, posts, newest entries), so a refresh that changes a few feeds redoes a few."""
     formats = [_Format(f.value, FORMATS[f].media_type, FORMATS[f].label) for f in FeedFormat]
     groups = []
-    for kind, label in _GROUPS.items():
+    for kind, label in KIND_HEADINGS.items():
         keys = [key for key in index.feeds if key.kind is kind]
         if not keys:
             continue

@@ -6,12 +6,11 @@ from collections.abc import Sequence
 
 import lxml.etree as etree
 
-from feedsvc.model.index import FeedKey, FeedKind, Index
+from feedsvc.model.index import Index
+from feedsvc.model.kinds import KIND_HEADINGS, FeedKey, FeedKind
 from feedsvc.model.layout import FORMATS, FeedFormat, feed_url
 from feedsvc.render.feed_info import feed_title
 from feedsvc.settings import Settings
-
-_GROUPS = {FeedKind.SITE: "Site", FeedKind.CATEGORY: "Categories", FeedKind.TAG: "Tags"}
 
 
 def render_opml(index: Index, settings: Settings, fmt: FeedFormat = FeedFormat.ATOM) -> bytes:
@@ -29,7 +28,7 @@ def render_opml(index: Index, settings: Settings, fmt: FeedFormat = FeedFormat.A
     # No dateModified: the list changes only when feeds come or go, not with every new post.
     etree.SubElement(head, "docs").text = "http://opml.org/spec2.opml"
     body = etree.SubElement(root, "body")
-    for kind, label in _GROUPS.items():
+    for kind, label in KIND_HEADINGS.items():
         keys: Sequence[FeedKey] = [key for key in index.feeds if key.kind is kind]
         if not keys:
             continue

@@ -18,9 +18,9 @@ from enum import Enum
 from urllib.parse import urlencode
 
 from feedsvc import __version__
-from feedsvc.render.websub import document_url, is_feed
+from feedsvc.model.layout import document_url, is_feed
+from feedsvc.published.manifest import RECHECK_SECONDS
 from feedsvc.settings import Settings
-from feedsvc.web.documents import RECHECK_SECONDS
 
 logger = logging.getLogger(__name__)
 

@@ -5,20 +5,19 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import datetime as dt
+import functools
 import logging
 import os
 import signal
 import subprocess
 import sys
-from pathlib import Path
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
-from feedsvc.errors import ConfigError
 from feedsvc.pipeline.refresh import Refresher
-from feedsvc.published.writers import current_folder
-from feedsvc.settings import Settings, load_settings, to_environment
+from feedsvc.published.manifest import current_folder
+from feedsvc.settings import Settings, to_environment
 from feedsvc.web import metrics_folder as multiprocess
 
 logger = logging.getLogger(__name__)
@@ -68,21 +67,16 @@ def _remove_metrics(server: Any) -> None:
     multiprocess.remove()
 
 
-def settings_from_environment() -> Settings:
-    """Settings from FEEDSVC_CONFIG (if set) and FEEDSVC_* variables, or exit with one line."""
-    config = os.environ.get("FEEDSVC_CONFIG")
-    try:
-        return load_settings(Path(config) if config else None)
-    except ConfigError as exc:
-        sys.exit(f"feedsvc: error: {exc}")
-
-
 def publish_if_missing(settings: Settings) -> None:
     """Before the first web worker starts: publish once if nothing is published yet, so workers
     have a set to share. After a restart the last published set is served at once; refreshing it
     is the refresher process's job."""
     if current_folder(settings.state_dir) is None:
-        Refresher(settings).refresh(dt.datetime.now(dt.UTC))
+        refresher = Refresher(settings)
+        try:
+            refresher.refresh(dt.datetime.now(dt.UTC))
+        finally:
+            refresher.close()  # this process publishes no more: its spare copy would stay
 
 
 def start_refresher(settings: Settings) -> subprocess.Popen[bytes]:
@@ -146,18 +140,17 @@ def serve(settings: Settings, host: str, port: int) -> None:
 
 
 def _serve_granian(settings: Settings, host: str, port: int) -> None:
-    """granian's Rust HTTP stack in front of the same WSGI app: about twice gunicorn's rate with a
-    much shorter latency tail (see bench/serve.py). Its workers import feedsvc.wsgi afresh, so the
-    settings travel as FEEDSVC_* variables."""
+    """granian's Rust HTTP stack in front of the same WSGI app (see docs/deploying.md for how it
+    compares). Its workers build the app from these very settings, handed to them as an argument
+    of the loader (pickled, should granian spawn rather than fork)."""
     from granian import Granian
     from granian.constants import Interfaces
     from granian.http import HTTP1Settings
 
-    os.environ.update(to_environment(settings))
     multiprocess.prepare()  # granian has no child_exit hook: there are no live gauges to mark
     try:
         Granian(
-            "feedsvc.wsgi:app",
+            "feedsvc.web.app:create_app",  # named in logs; the loader below builds the app
             address=host,
             port=port,
             interface=Interfaces.WSGI,
@@ -165,6 +158,14 @@ def _serve_granian(settings: Settings, host: str, port: int) -> None:
             blocking_threads=settings.web_threads,
             http1_settings=HTTP1Settings(max_buffer_size=MAX_HEADER_BYTES),
             log_access=False,
-        ).serve()
+        ).serve(target_loader=functools.partial(_granian_app, settings))
     finally:
         multiprocess.remove()
+
+
+def _granian_app(settings: Settings, target: str) -> Any:
+    """granian's target loader, run in each worker: the app for `settings` (`target` is only
+    the name granian was given)."""
+    from feedsvc.web.app import create_app  # in the worker, after the metrics folder is set
+
+    return create_app(settings)

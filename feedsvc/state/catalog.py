@@ -10,7 +10,6 @@ restarted service re-reads nothing that did not change.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import logging
 import pickle
 import sqlite3
@@ -18,15 +17,14 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from feedsvc import __version__
 from feedsvc.content.posts import Post, read_post, read_posts_in_stages
 from feedsvc.content.scan import Stamp, is_candidate, scan, stat_stamp
 from feedsvc.errors import ContentUnavailableError, PostError, RefreshCancelledError
-from feedsvc.pipeline.workers import batched, run_batches, worker_count
-from feedsvc.settings import Settings
+from feedsvc.settings import Settings, output_settings
 from feedsvc.state.db import connect, set_aside
+from feedsvc.workers import batched, run_batches, worker_count
 
 logger = logging.getLogger(__name__)
 
@@ -221,25 +219,10 @@ def _note_failure(failing: dict[str, PostError], source: str, reading: Reading) 
         failing[source] = reading.error
 
 
-# Settings that change how feedsvc runs, never what it reads or publishes: changing one must not
-# make a restarted service read and render everything again.
-_HOW_IT_RUNS: dict[str, Any] = {
-    "workers": 0,
-    "server": "",
-    "host": "",
-    "port": 0,
-    "web_workers": 0,
-    "web_threads": 0,
-    "refresh_interval": 0.0,
-    "watch": False,
-    "max_removed_share": 0.0,
-}
-
-
 def fingerprint(settings: Settings) -> str:
     """What readings and documents depend on besides the files: feedsvc's version and every
-    setting except those in _HOW_IT_RUNS."""
-    return f"{_FORMAT}:{__version__}:{dataclasses.replace(settings, **_HOW_IT_RUNS)!r}"
+    setting that changes what is read or published."""
+    return f"{_FORMAT}:{__version__}:{output_settings(settings)!r}"
 
 
 def load_catalog(state_dir: Path, settings: Settings) -> Catalog:

@@ -20,6 +20,9 @@ from feedsvc.state.db import connect, set_aside
 logger = logging.getLogger(__name__)
 
 
+LEDGER_FILE = "ids.sqlite"  # in the state folder
+
+
 @dataclasses.dataclass
 class IdLedger:
     """source (path relative to the content directory) -> the id first published for it."""

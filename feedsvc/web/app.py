@@ -28,11 +28,12 @@ from werkzeug.http import is_resource_modified, parse_accept_header
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wsgi import get_path_info, wrap_file
 
-from feedsvc.model.layout import INDEX_PATH, STATUS_PATH
+from feedsvc.model.layout import INDEX_PATH
 from feedsvc.model.polling import polling_hints
-from feedsvc.render.websub import link_headers
 from feedsvc.settings import Settings
+from feedsvc.state.status import read_status
 from feedsvc.web.documents import IDENTITY, Document, LiveSet
+from feedsvc.web.hub_links import link_headers
 from feedsvc.web.metrics import Metrics
 from feedsvc.web.negotiation import page_instead
 from feedsvc.web.poll_limit import PollLimiter, retry_after
@@ -83,10 +84,9 @@ def create_app(settings: Settings, clock: Callable[[], float] = time.monotonic) 
 
     @app.get("/status.json", provide_automatic_options=False)
     def status() -> Response:
-        try:
-            data = json.loads((settings.state_dir / STATUS_PATH).read_bytes())
-        except (OSError, ValueError):
-            raise ServiceUnavailable("no refresh has finished yet") from None
+        data = read_status(settings.state_dir)
+        if data is None:
+            raise ServiceUnavailable("no refresh has finished yet")
         data["documents"] = len(live.get())
         return Response(
             json.dumps(data, ensure_ascii=False, indent=1) + "\n",

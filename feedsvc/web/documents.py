@@ -16,15 +16,19 @@ from pathlib import Path, PurePosixPath
 
 from werkzeug.http import http_date, quote_etag
 
-from feedsvc.model.archives import FULL_PAGE
-from feedsvc.model.layout import MEDIA_TYPES
-from feedsvc.published.writers import ENCODINGS, DocumentInfo, current_folder, read_manifest
+from feedsvc.model.layout import FULL_ARCHIVE_PAGE, MEDIA_TYPES
+from feedsvc.published.manifest import (
+    ENCODING_SUFFIXES,
+    RECHECK_SECONDS,
+    DocumentInfo,
+    current_folder,
+    read_manifest,
+)
 from feedsvc.web.negotiation import vary
 
 IDENTITY = "identity"
-# A full archive page never changes (feedsvc.model.archives): caches may keep it for a year.
+# A full archive page never changes (layout.FULL_ARCHIVE_PAGE): caches may keep it for a year.
 IMMUTABLE = "public, max-age=31536000, immutable"
-RECHECK_SECONDS = 0.1  # how stale a worker's view of `current` may get
 
 # path -> headers a document's 200s carry besides the caching ones (WebSub's Link headers).
 ExtraHeaders = Callable[[str], list[tuple[str, str]]]
@@ -107,7 +111,7 @@ def _prepare(
     last_modified = dt.datetime.fromtimestamp(info.changed, dt.UTC)
     tag = info.sha256[:32]
     encoded = {IDENTITY: ("", info.length), **{
-        encoding: (ENCODINGS[encoding][0], length) for encoding, length in info.encoded.items()
+        encoding: (ENCODING_SUFFIXES[encoding], length) for encoding, length in info.encoded.items()
     }}  # fmt: skip
     variants = {}
     for encoding, (suffix, length) in encoded.items():
@@ -115,7 +119,7 @@ def _prepare(
         common = [
             ("ETag", quote_etag(etag)),
             ("Last-Modified", http_date(last_modified)),
-            ("Cache-Control", IMMUTABLE if FULL_PAGE.match(path) else cache_control),
+            ("Cache-Control", IMMUTABLE if FULL_ARCHIVE_PAGE.match(path) else cache_control),
             ("Vary", vary(path)),
         ]
         full = [("Content-Type", media_type), ("Content-Length", str(length)), *common, *extra]

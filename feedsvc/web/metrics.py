@@ -10,8 +10,6 @@ scrape, whichever worker answers it, sums them all.
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import os
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -28,7 +26,8 @@ from prometheus_client.metrics_core import (
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from feedsvc.errors import ConfigError
-from feedsvc.model.layout import STATUS_PATH, path_kind
+from feedsvc.model.layout import path_kind
+from feedsvc.state.status import RefreshFigures, read_status
 from feedsvc.web.metrics_folder import FOLDER_VARIABLE
 
 if TYPE_CHECKING:
@@ -56,7 +55,7 @@ class Metrics:
             ["kind", "status"],
             registry=own_registry,
         )
-        self.registry.register(_RefreshFigures(state_dir / STATUS_PATH, documents))
+        self.registry.register(_RefreshFigures(state_dir, documents))
 
     def count_requests(self, app: WSGIApplication) -> WSGIApplication:
         """WSGI middleware counting every response `app` starts, by kind and status."""
@@ -97,8 +96,8 @@ class _RefreshFigures:
     """A collector reading status.json at each scrape: what the refresher last did, and its
     running totals. A missing or unreadable file (nothing refreshed yet) gives none of them."""
 
-    def __init__(self, status_file: Path, documents: Callable[[], int]) -> None:
-        self.status_file = status_file
+    def __init__(self, state_dir: Path, documents: Callable[[], int]) -> None:
+        self.state_dir = state_dir
         self.documents = documents
 
     def collect(self) -> Iterator[Metric]:
@@ -107,79 +106,49 @@ class _RefreshFigures:
             "Documents in the published set being served (feeds, OPML list, index page).",
             value=self.documents(),
         )
-        status = _read_json(self.status_file)
-        last = _mapping(status.get("last_refresh"))
-        totals = _mapping(status.get("totals"))
+        figures = RefreshFigures.of(read_status(self.state_dir))
+        succeeded = figures.last_succeeded
         gauges = {
-            "feedsvc_posts": ("Posts in the feeds.", status.get("posts")),
+            "feedsvc_posts": ("Posts in the feeds.", figures.posts),
             "feedsvc_feeds": (
-                "Feeds (site, categories, tags), each in every format.", status.get("feeds"),
+                "Feeds (site, categories, tags), each in every format.", figures.feeds,
             ),
             "feedsvc_bad_files": (
                 "Files not published as they are (see /status.json for which and why).",
-                len(status["bad_files"]) if isinstance(status.get("bad_files"), list) else None,
+                figures.bad_files,
             ),
             "feedsvc_last_refresh_duration_seconds": (
-                "How long the last refresh took.", last.get("seconds"),
+                "How long the last refresh took.", figures.last_seconds,
             ),
             "feedsvc_last_refresh_timestamp_seconds": (
-                "When the last refresh finished (Unix time).", _timestamp(last.get("finished_at")),
+                "When the last refresh finished (Unix time).", figures.last_finished,
             ),
             "feedsvc_last_refresh_success": (
                 "1 if the last refresh published (or had nothing to publish), 0 if it failed.",
-                None if not last else int(last.get("error") is None),
+                None if succeeded is None else int(succeeded),
             ),
             "feedsvc_last_success_timestamp_seconds": (
-                "When the last successful refresh finished (Unix time).",
-                _timestamp(status.get("last_success_at")),
+                "When the last successful refresh finished (Unix time).", figures.last_success,
             ),
         }  # fmt: skip
         for name, (documentation, value) in gauges.items():
-            if _is_number(value):
+            if value is not None:
                 yield GaugeMetricFamily(name, documentation, value=value)
-        count, seconds = totals.get("refreshes"), totals.get("seconds")
-        if _is_number(count) and _is_number(seconds):
+        if figures.refreshes is not None and figures.seconds is not None:
             yield SummaryMetricFamily(
                 "feedsvc_refresh_duration_seconds",
                 "Refreshes finished and the seconds they took, since the state folder was made.",
-                count_value=count,
-                sum_value=seconds,
+                count_value=int(figures.refreshes),
+                sum_value=figures.seconds,
             )
         counters = {
             "feedsvc_refresh_failures": (
-                "Refreshes that failed and published nothing.", "failures",
+                "Refreshes that failed and published nothing.", figures.failures,
             ),
             "feedsvc_documents_written": (
-                "Documents written by refreshes (new or changed bytes).", "written",
+                "Documents written by refreshes (new or changed bytes).", figures.written,
             ),
         }  # fmt: skip
-        for name, (documentation, key) in counters.items():
-            if _is_number(totals.get(key)):
-                yield CounterMetricFamily(name, documentation, value=totals[key])
-
-
-def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_bytes())
-    except (OSError, ValueError):
-        return {}
-    return _mapping(data)
-
-
-def _mapping(value: object) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _timestamp(text: object) -> float | None:
-    """Unix time of an ISO 8601 time with a zone, as status.json writes them."""
-    if not isinstance(text, str):
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return moment.timestamp() if moment.tzinfo else None
+        for name, (documentation, total) in counters.items():
+            if total is not None:
+                yield CounterMetricFamily(name, documentation, value=total)

@@ -14,15 +14,11 @@ import functools
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
-from feedsvc.model.archives import ARCHIVE_FOLDER
-from feedsvc.model.layout import FORMATS, INDEX_PATH, PAGE_SUFFIX, FeedFormat
+from feedsvc.model.layout import ARCHIVE_FOLDER, FEED_MEDIA_TYPES, INDEX_PATH, PAGE_SUFFIX
 
 HTML = "text/html"
 VARY_NEGOTIATED = "Accept, Accept-Encoding"  # feed documents and their pages
 VARY_ENCODING = "Accept-Encoding"  # everything else
-
-# Suffix of each feed format's documents -> its media type.
-_FEED_TYPES = {f".{fmt.value}": FORMATS[fmt].media_type for fmt in FeedFormat}
 
 
 def page_instead(path: str, accept: str) -> str | None:
@@ -31,7 +27,7 @@ def page_instead(path: str, accept: str) -> str | None:
     if not accept:
         return None
     stem, dot, suffix = path.rpartition(".")
-    media_type = _FEED_TYPES.get(dot + suffix)
+    media_type = FEED_MEDIA_TYPES.get(dot + suffix)
     if media_type is None or not _prefers_html(accept, media_type):
         return None
     return stem + PAGE_SUFFIX
@@ -43,7 +39,7 @@ def vary(path: str) -> str:
     if path.startswith(ARCHIVE_FOLDER + "/"):  # archive pages have no page for people
         return VARY_ENCODING
     _, dot, suffix = path.rpartition(".")
-    if dot + suffix in _FEED_TYPES or (dot + suffix == PAGE_SUFFIX and path != INDEX_PATH):
+    if dot + suffix in FEED_MEDIA_TYPES or (dot + suffix == PAGE_SUFFIX and path != INDEX_PATH):
         return VARY_NEGOTIATED
     return VARY_ENCODING
 

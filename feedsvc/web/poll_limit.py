@@ -9,7 +9,7 @@ Memory is bounded: at most `capacity` pairs are remembered. Pairs whose allowanc
 forgotten as they come up, and past the bound the longest idle pair is forgotten first. A forgotten
 pair starts afresh, so an attacker rotating addresses only weakens the limit, never the memory.
 The state is per process: with N web workers a client spread over several may get up to N times
-the limit (README, Settings).
+the limit (docs/settings.md).
 """
 
 from __future__ import annotations

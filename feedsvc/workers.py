@@ -14,6 +14,7 @@ from __future__ import annotations
 import gc
 import logging
 import multiprocessing
+import multiprocessing.pool
 import os
 import signal
 from collections import deque
@@ -32,8 +33,8 @@ Result = TypeVar("Result")
 # stage these add up to hundreds of MB. A fresh fork shares them all again, for a few ms.
 BATCHES_PER_WORKER = 24
 
-# The job the forked workers run: set just before the pool forks, so they inherit it.
-_inherited_job: Callable[[Any], Any] | None = None
+# In a worker process only: the job its pool was started with (see _start_worker).
+_worker_job: Callable[[Any], Any] | None = None
 
 
 def worker_count(setting: int) -> int:
@@ -48,27 +49,15 @@ def run_batches(
     in that many forked processes; otherwise in this process (no fork, the same results).
 
     Stopping the iteration early (an exception, a cancelled refresh) terminates the workers.
-    One call at a time per process (the job is handed over in a module global); feedsvc's
-    refreshes and builds never overlap within a process.
     """
     if workers <= 1 or len(batches) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         yield from map(job, batches)
         return
-    global _inherited_job  # handed to the children through fork, on purpose
-    _inherited_job = job
     processes = min(workers, len(batches))
     logger.debug("%d batches of %s in %d worker processes", len(batches), job.__name__, processes)
-    # The children inherit the heap: frozen, their collector never walks (and copies) all of it.
-    # Left frozen: the service freezes its long-lived state after each refresh anyway.
-    gc.freeze()
-    try:
-        context = multiprocessing.get_context("fork")
-        with context.Pool(
-            processes, initializer=_worker_signals, maxtasksperchild=BATCHES_PER_WORKER
-        ) as pool:
-            yield from pool.imap(_run_inherited, batches)
-    finally:
-        _inherited_job = None
+    freeze_long_lived_objects()  # the children inherit the heap: see its docstring
+    with _pool(job, processes) as pool:
+        yield from pool.imap(_run_job, batches)
 
 
 @dataclass(frozen=True)
@@ -96,42 +85,58 @@ def run_steps(
     if workers <= 1 or len(steps) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         yield from (job(step.make()) for step in steps)
         return
-    global _inherited_job  # handed to the children through fork, on purpose
-    _inherited_job = job
     processes = min(workers, len(steps))
     logger.debug(
         "%d batches of %s in %d worker processes (pipelined)", len(steps), job.__name__, processes
     )
-    gc.freeze()  # as in run_batches
-    try:
-        context = multiprocessing.get_context("fork")
-        with context.Pool(
-            processes, initializer=_worker_signals, maxtasksperchild=BATCHES_PER_WORKER
-        ) as pool:
-            running: deque[tuple[int, AsyncResult[Result]]] = deque()
-            handled = -1  # the last step whose result the caller has taken
-            for position, step in enumerate(steps):
-                while running and (len(running) >= processes * ahead or step.after > handled):
-                    handled, result = running.popleft()
-                    yield result.get()
-                running.append((position, pool.apply_async(_run_inherited, (step.make(),))))
-            while running:
-                yield running.popleft()[1].get()
-    finally:
-        _inherited_job = None
+    freeze_long_lived_objects()  # as in run_batches
+    with _pool(job, processes) as pool:
+        running: deque[tuple[int, AsyncResult[Result]]] = deque()
+        handled = -1  # the last step whose result the caller has taken
+        for position, step in enumerate(steps):
+            while running and (len(running) >= processes * ahead or step.after > handled):
+                handled, result = running.popleft()
+                yield result.get()
+            running.append((position, pool.apply_async(_run_job, (step.make(),))))
+        while running:
+            yield running.popleft()[1].get()
 
 
-def _worker_signals() -> None:
-    """A worker leaves stopping to the parent: SIGTERM (which the pool sends to end it) kills it
-    even where the parent handles SIGTERM to stop gracefully, and Ctrl-C reaches only the parent."""
+def freeze_long_lived_objects() -> None:
+    """Move every object alive now out of the cyclic garbage collector's sight, for good: the
+    one place feedsvc calls gc.freeze(). Before forking workers, so that a worker's collector
+    does not walk (and so copy) the parent's whole heap; and after a refresh, whose catalog and
+    index hold a few million long-lived objects the collector would otherwise walk again during
+    every later one."""
+    gc.freeze()
+
+
+def _pool(job: Callable[[Any], Any], processes: int) -> multiprocessing.pool.Pool:
+    """A pool of forked workers, each started with `job` (forked, not pickled: a job is a plain
+    closure over whatever this process holds) and replaced after BATCHES_PER_WORKER batches."""
+    context = multiprocessing.get_context("fork")
+    return context.Pool(
+        processes,
+        initializer=_start_worker,
+        initargs=(job,),
+        maxtasksperchild=BATCHES_PER_WORKER,
+    )
+
+
+def _start_worker(job: Callable[[Any], Any]) -> None:
+    """In a new worker: keep the job its pool was made for, and leave stopping to the parent:
+    SIGTERM (which the pool sends to end it) kills it even where the parent handles SIGTERM to
+    stop gracefully, and Ctrl-C reaches only the parent."""
+    global _worker_job  # this worker's own: set once, as it starts
+    _worker_job = job
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _run_inherited(batch: Any) -> Any:
-    if _inherited_job is None:
-        raise RuntimeError("run only in a worker forked by run_batches")
-    return _inherited_job(batch)
+def _run_job(batch: Any) -> Any:
+    if _worker_job is None:
+        raise RuntimeError("run only in a worker started by _pool")
+    return _worker_job(batch)
 
 
 def batched(items: Sequence[Batch], size: int) -> list[Sequence[Batch]]:

@@ -1,0 +1,98 @@
+"""Each setting's check of its value: what is wrong with it, in one line, for ConfigError.
+
+Types are checked as values are read (settings.py); these are the rules a value of the right type
+must also follow.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from feedsvc.errors import ConfigError
+from feedsvc.model.kinds import FeedKind
+
+SERVERS = ("gunicorn", "granian")
+
+
+def check_settings(settings: object) -> None:
+    """Raise ConfigError naming the first setting (of a settings.Settings) whose value is wrong,
+    and why."""
+    for key, check in _CHECKS.items():
+        problem = check(getattr(settings, key))
+        if problem:
+            raise ConfigError(f"{key}: {problem}")
+
+
+def _check_url(url: str) -> str | None:
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        return f"{url!r} is not an absolute http(s) URL"
+    return None
+
+
+def _check_zone(name: str) -> str | None:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return f"unknown time zone {name!r}"
+    return None
+
+
+def _check_content_dir(path: Path) -> str | None:
+    if not path.exists():
+        return f"content directory {str(path)!r} does not exist"
+    if not path.is_dir():
+        return f"content directory {str(path)!r} is not a directory"
+    return None
+
+
+def _at_least(minimum: int) -> Callable[[int], str | None]:
+    return lambda n: None if n >= minimum else f"must be at least {minimum}, got {n}"
+
+
+def _check_title_template(template: str) -> str | None:
+    try:
+        template.format(name="x", site_title="y")
+    except (KeyError, IndexError, ValueError) as exc:
+        return f"{template!r} may use only {{name}} and {{site_title}} ({exc})"
+    return None
+
+
+_CHECKS: dict[str, Callable[[Any], str | None]] = {
+    "site_url": _check_url,
+    "feeds_url": lambda url: _check_url(url) if url else None,
+    "websub_hub": lambda url: _check_url(url) if url else None,
+    "timezone": _check_zone,
+    "content_dir": _check_content_dir,
+    "item_limit": _at_least(1),
+    "max_feed_bytes": _at_least(0),
+    "archive_page_size": _at_least(0),
+    "archive_kinds": lambda kinds: next(
+        (f"{k!r} is not one of {', '.join(FeedKind)}" for k in kinds if k not in set(FeedKind)),
+        None,
+    ),
+    "excerpt_length": _at_least(1),
+    "max_post_bytes": _at_least(1),
+    "max_terms_per_post": _at_least(1),
+    "refresh_interval": lambda n: None if n > 0 else f"must be more than 0, got {n}",
+    "workers": _at_least(0),
+    "max_removed_share": lambda n: None if 0 <= n <= 1 else f"must be from 0 to 1, got {n}",
+    "stale_while_revalidate": _at_least(0),
+    "stale_if_error": _at_least(0),
+    "port": lambda n: None if 0 < n < 65536 else f"must be a TCP port (1-65535), got {n}",
+    "web_workers": _at_least(1),
+    "server": lambda s: None if s in SERVERS else f"{s!r} is not one of {', '.join(SERVERS)}",
+    "web_threads": _at_least(1),
+    "rate_limit": _at_least(0),
+    "rate_limit_window": lambda n: None if n > 0 else f"must be more than 0, got {n}",
+    "proxy_count": _at_least(0),
+    "site_title": lambda s: None if s.strip() else "must not be empty",
+    "language": lambda s: None if s.strip() else "must not be empty",
+    "permalink": lambda s: None if s.startswith("/") else f"{s!r} must start with '/'",
+    "category_feed_title": _check_title_template,
+    "tag_feed_title": _check_title_template,
+}
