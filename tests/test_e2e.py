@@ -148,7 +148,7 @@ def test_conditional_requests_follow_rfc_9110(
 def test_a_matching_etag_wins_over_an_old_date(servers: dict[str, Server], kind: str) -> None:
     """RFC 9110 13.2.2: with If-None-Match present, If-Modified-Since is ignored. nginx 1.22
     evaluates both and answers 200 here; a poller echoing one response's ETag and date never
-    meets this case, so the deviation costs nothing in practice (README: Deploying)."""
+    meets this case, so the deviation costs nothing in practice (docs/deploying.md: nginx)."""
     server = servers[kind]
     _, headers, _ = fetch(server, "feed.atom")
     earlier = format_datetime(

@@ -64,7 +64,7 @@ def test_polling_too_often_gets_429_with_retry_after(tmp_path: Path, sample_dir:
     env = {
         "FEEDSVC_RATE_LIMIT": "2",
         "FEEDSVC_RATE_LIMIT_WINDOW": "3600",  # a burst of 2, then one per 30 minutes
-        "FEEDSVC_WEB_WORKERS": "1",  # the limit is per worker (README): one, to be exact here
+        "FEEDSVC_WEB_WORKERS": "1",  # per worker (docs/metrics-and-poll-limit.md): one, to be exact
     }
     with feedsvc_server("gunicorn", sample_dir, tmp_path / "state", tmp_path, env) as server:
         status, headers, _ = fetch(server, "feed.atom")
