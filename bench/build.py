@@ -37,11 +37,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-
-from tests.corpus import generate  # noqa: E402 - after the path is set
-
 SHARED = REPO.parent / "shared"
+MAKE_CORPUS = SHARED / "corpus" / "make_corpus.py"  # the corpus both tools build, as the peer's
 TO_HUGO = SHARED / "peers" / "to_hugo.py"
 LIMIT = 20
 SETTLE = 1.0  # seconds of quiet after the sync before each timed build
@@ -80,7 +77,7 @@ def main() -> None:
     for size in [*args.sizes, *args.alone]:
         corpus = work / f"corpus-{size}"
         if not corpus.exists():
-            generate(corpus, size)
+            run([sys.executable, str(MAKE_CORPUS), str(corpus), "--posts", str(size)])  # seed 1
         with_hugo = size in args.sizes
         site = work / f"hugo-{size}"
         if with_hugo and not site.exists():

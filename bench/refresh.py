@@ -5,7 +5,7 @@ Measures, on one state folder:
   cold start          first refresh: every post read, every feed rendered and published
   no change           a refresh of an unchanged directory, in the same process
   no change, restart  the same in a new process (the catalog comes from the state folder)
-  20 changes          after `make_corpus.py --mutate 10` (10 edits, 10 new posts)
+  20 changes          after tests/corpus.py's `mutate(folder, 10)` (10 edits, 10 new posts)
   write to served     with `watch = true`: from writing a new post to the web server (gunicorn,
                       the Procfile's way) serving a feed that lists it; several times
   peak RSS            of the process doing the cold start and the refreshes after it
@@ -31,13 +31,15 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from tests.corpus import SCRIPT, generate  # noqa: E402 - after the path is set
+from tests.corpus import generate  # noqa: E402 - after the path is set
 from tests.servers import feedsvc_server  # noqa: E402
 
 CHILD = """
-import datetime as dt, json, resource, subprocess, sys, time
+import datetime as dt, json, resource, sys, time
+sys.path.insert(0, sys.argv[2])
 from feedsvc.pipeline.refresh import Refresher
 from feedsvc.settings import load_settings
+from tests.corpus import mutate
 
 steps = sys.argv[1].split(",")
 settings = load_settings()
@@ -48,8 +50,7 @@ times["load state"] = time.perf_counter() - started
 now = dt.datetime.now(dt.UTC)
 for step in steps:
     if step == "mutate":
-        subprocess.run([sys.executable, sys.argv[2], str(settings.content_dir), "--mutate", "10"],
-                       check=True, capture_output=True)
+        mutate(settings.content_dir, 10)
         continue
     now += dt.timedelta(seconds=1)
     started = time.perf_counter()
@@ -65,7 +66,7 @@ print(json.dumps(times))
 def child(settings_env: dict[str, str], steps: str) -> dict[str, float]:
     env = {**os.environ, **settings_env}
     out = subprocess.run(
-        [sys.executable, "-c", CHILD, steps, str(SCRIPT)],
+        [sys.executable, "-c", CHILD, steps, str(REPO)],
         env=env,
         capture_output=True,
         text=True,

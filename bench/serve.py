@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Serving benchmark: feedsvc (gunicorn, granian) against nginx serving the same file, in one run.
 
-Builds a corpus with ../shared/corpus/make_corpus.py, publishes it with feedsvc, starts feedsvc
+Builds a corpus with tests/corpus.py, publishes it with feedsvc, starts feedsvc
 under gunicorn (the Procfile's web: line) and under granian (`feedsvc serve --server granian`), and
 Debian's nginx with config/nginx.conf on the same published set, all on loopback. Then wrk measures
 full GETs, gzip GETs and conditional GETs (304) of the site feed against each, one after the other,

@@ -21,7 +21,7 @@ REPO = TESTS.parent
 SAMPLE_NAME = "000_115a54e5f9c4b57d.txt"
 SAMPLE_POST = EXAMPLE_CONTENT / SAMPLE_NAME
 SAMPLE_TITLE = "盛京银行上海分行发布助力复工复产15条专项金融服务方案及举措"
-# A fixed "now" after every generated post except the future-dated ones (2029 and later).
+# A fixed "now" after every generated post except the future-dated ones (2090 and later).
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 ATOM_SCHEMA = lxml.etree.RelaxNG(lxml.etree.parse(str(TESTS / "data" / "atom.rng")))
 

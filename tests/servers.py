@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -17,9 +16,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from .system import require
+
 REPO = Path(__file__).resolve().parent.parent
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 BROTLI_STATIC = "/usr/lib/nginx/modules/ngx_http_brotli_static_module.so"  # Debian's module
+NGINX_PACKAGES = "nginx-light libnginx-mod-http-brotli-static"
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,9 @@ def nginx(
     state_dir: Path, workdir: Path, site: str | None = None, app: Server | None = None
 ) -> Iterator[Server]:
     """Debian's nginx serving state_dir/current with config/nginx.conf (or `site`, a variant of
-    it), on a free loopback port, passing /metrics to `app` (feedsvc's web server) when given."""
+    it), on a free loopback port, passing /metrics to `app` (feedsvc's web server) when given.
+    Skips the test when nginx or its brotli_static module is not installed."""
+    program = require("nginx", NGINX_PACKAGES, [BROTLI_STATIC])
     port = free_port()
     folder = workdir / f"nginx-{port}"
     folder.mkdir(parents=True)
@@ -137,7 +140,7 @@ http {{
     log.touch()
     with (folder / "stdout.log").open("wb") as out:
         process = subprocess.Popen(
-            [NGINX, "-c", str(folder / "nginx.conf"), "-p", str(folder)], stdout=out, stderr=out
+            [program, "-c", str(folder / "nginx.conf"), "-p", str(folder)], stdout=out, stderr=out
         )
     url = f"http://127.0.0.1:{port}/"
     try:

@@ -52,15 +52,34 @@ APP_SERVERS = ["gunicorn", "granian"]
 
 
 @pytest.fixture(scope="module")
-def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Server]]:
-    work = tmp_path_factory.mktemp("e2e")
-    state = work / "state"
+def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("e2e")
+
+
+@pytest.fixture(scope="module")
+def app_servers(work: Path) -> Iterator[dict[str, Server]]:
+    """feedsvc under gunicorn and under granian, each publishing the bundled example."""
     with (
-        feedsvc_server("gunicorn", EXAMPLE_CONTENT, state, work) as gunicorn,
+        feedsvc_server("gunicorn", EXAMPLE_CONTENT, work / "state", work) as gunicorn,
         feedsvc_server("granian", EXAMPLE_CONTENT, work / "state-granian", work) as granian,
-        nginx(state, work, app=gunicorn) as static,  # the set gunicorn's master published
     ):
-        yield {"gunicorn": gunicorn, "granian": granian, "nginx": static}
+        yield {"gunicorn": gunicorn, "granian": granian}
+
+
+@pytest.fixture(scope="module")
+def nginx_server(app_servers: dict[str, Server], work: Path) -> Iterator[Server]:
+    """nginx serving the set gunicorn's master published, passing /metrics to gunicorn. Tests
+    using it skip when nginx is not installed."""
+    with nginx(work / "state", work, app=app_servers["gunicorn"]) as server:
+        yield server
+
+
+@pytest.fixture
+def server(kind: str, request: pytest.FixtureRequest) -> Server:
+    """The server a test's `kind` names: nginx is started only for the tests that use it."""
+    if kind == "nginx":
+        return request.getfixturevalue("nginx_server")  # type: ignore[no-any-return]
+    return request.getfixturevalue("app_servers")[kind]  # type: ignore[no-any-return]
 
 
 def fetch(
@@ -82,9 +101,9 @@ def fetch(
 @pytest.mark.parametrize("kind", SERVERS)
 @pytest.mark.parametrize(("path", "media_type"), FEEDS)
 def test_every_feed_answers_with_caching_headers(
-    servers: dict[str, Server], kind: str, path: str, media_type: str
+    server: Server, kind: str, path: str, media_type: str
 ) -> None:
-    status, headers, body = fetch(servers[kind], path)
+    status, headers, body = fetch(server, path)
     assert status == 200
     assert headers["Content-Type"] == f"{media_type}; charset=utf-8"
     assert int(headers["Content-Length"]) == len(body)
@@ -98,9 +117,9 @@ def test_every_feed_answers_with_caching_headers(
 @pytest.mark.parametrize("kind", SERVERS)
 @pytest.mark.parametrize(("path", "media_type"), XML_FEEDS)  # feedparser 6.0 reads no JSON Feed
 def test_feedparser_gets_304_on_its_second_fetch(
-    servers: dict[str, Server], kind: str, path: str, media_type: str
+    server: Server, kind: str, path: str, media_type: str
 ) -> None:
-    url = servers[kind].url + urllib.parse.quote(path)
+    url = server.url + urllib.parse.quote(path)
     first = feedparser.parse(url)
     assert first.status == 200 and not first.bozo
     assert first.etag and first.modified
@@ -111,10 +130,7 @@ def test_feedparser_gets_304_on_its_second_fetch(
 
 @pytest.mark.parametrize("kind", SERVERS)
 @pytest.mark.parametrize("fmt", ["atom", "json"])
-def test_conditional_requests_follow_rfc_9110(
-    servers: dict[str, Server], kind: str, fmt: str
-) -> None:
-    server = servers[kind]
+def test_conditional_requests_follow_rfc_9110(server: Server, kind: str, fmt: str) -> None:
     path = f"tags/{TAG}.{fmt}"
     _, headers, _ = fetch(server, path)
     etag, modified = headers["ETag"], headers["Last-Modified"]
@@ -145,11 +161,10 @@ def test_conditional_requests_follow_rfc_9110(
 
 
 @pytest.mark.parametrize("kind", SERVERS)
-def test_a_matching_etag_wins_over_an_old_date(servers: dict[str, Server], kind: str) -> None:
+def test_a_matching_etag_wins_over_an_old_date(server: Server, kind: str) -> None:
     """RFC 9110 13.2.2: with If-None-Match present, If-Modified-Since is ignored. nginx 1.22
     evaluates both and answers 200 here; a poller echoing one response's ETag and date never
     meets this case, so the deviation costs nothing in practice (docs/deploying.md: nginx)."""
-    server = servers[kind]
     _, headers, _ = fetch(server, "feed.atom")
     earlier = format_datetime(
         parsedate_to_datetime(headers["Last-Modified"]).replace(year=2001), usegmt=True
@@ -160,9 +175,9 @@ def test_a_matching_etag_wins_over_an_old_date(servers: dict[str, Server], kind:
 
 
 @pytest.mark.parametrize("kind", SERVERS)
-def test_head_gives_gets_headers_and_no_body(servers: dict[str, Server], kind: str) -> None:
-    _, get_headers, body = fetch(servers[kind], "feed.rss")
-    status, head_headers, head_body = fetch(servers[kind], "feed.rss", method="HEAD")
+def test_head_gives_gets_headers_and_no_body(server: Server, kind: str) -> None:
+    _, get_headers, body = fetch(server, "feed.rss")
+    status, head_headers, head_body = fetch(server, "feed.rss", method="HEAD")
     assert (status, head_body) == (200, b"")
     assert int(head_headers["Content-Length"]) == len(body)
     for name in ("Content-Type", "Content-Length", "ETag", "Last-Modified", "Cache-Control"):
@@ -179,9 +194,8 @@ def test_head_gives_gets_headers_and_no_body(servers: dict[str, Server], kind: s
     ],
 )
 def test_compressed_variants_have_their_own_etag(
-    servers: dict[str, Server], kind: str, accept: str, encoding: str, decode: object
+    server: Server, kind: str, accept: str, encoding: str, decode: object
 ) -> None:
-    server = servers[kind]
     _, plain_headers, plain = fetch(server, "feed.atom", headers={"Accept-Encoding": "identity"})
     status, headers, packed = fetch(server, "feed.atom", headers={"Accept-Encoding": accept})
     assert status == 200
@@ -197,36 +211,37 @@ def test_compressed_variants_have_their_own_etag(
 
 
 @pytest.mark.parametrize("kind", APP_SERVERS)
-def test_every_worker_serves_the_same_bytes_and_etag(servers: dict[str, Server], kind: str) -> None:
-    answers = {fetch(servers[kind], "feed.atom")[1]["ETag"] for _ in range(40)}
-    bodies = {fetch(servers[kind], "feed.atom")[2] for _ in range(10)}
+def test_every_worker_serves_the_same_bytes_and_etag(server: Server, kind: str) -> None:
+    answers = {fetch(server, "feed.atom")[1]["ETag"] for _ in range(40)}
+    bodies = {fetch(server, "feed.atom")[2] for _ in range(10)}
     assert len(answers) == 1 and len(bodies) == 1
 
 
-def test_all_three_servers_serve_the_same_bytes(servers: dict[str, Server]) -> None:
+def test_all_three_servers_serve_the_same_bytes(
+    app_servers: dict[str, Server], nginx_server: Server
+) -> None:
     for path, _ in FEEDS:
-        bodies = {fetch(servers[kind], path)[2] for kind in ("gunicorn", "nginx")}
+        bodies = {fetch(server, path)[2] for server in (app_servers["gunicorn"], nginx_server)}
         assert len(bodies) == 1, path
 
 
 @pytest.mark.parametrize("kind", SERVERS)
-def test_index_page_lists_every_feed(servers: dict[str, Server], kind: str) -> None:
-    status, headers, body = fetch(servers[kind], "")
+def test_index_page_lists_every_feed(server: Server, kind: str) -> None:
+    status, headers, body = fetch(server, "")
     assert status == 200
     assert headers["Content-Type"] == "text/html; charset=utf-8"
     page = body.decode()
     assert f'href="tags/{urllib.parse.quote(TAG)}.atom"' in page
     assert f'<link rel="alternate" type="application/atom+xml" title="{CATEGORY}' in page
-    status, headers, body = fetch(servers[kind], "feeds.opml")
+    status, headers, body = fetch(server, "feeds.opml")
     assert status == 200 and body.count(b"xmlUrl=") > 40
 
 
 @pytest.mark.parametrize("kind", SERVERS)
 @pytest.mark.parametrize(("path", "media_type"), FEEDS)
 def test_a_browser_gets_the_feeds_page_and_readers_the_feed(
-    servers: dict[str, Server], kind: str, path: str, media_type: str
+    server: Server, kind: str, path: str, media_type: str
 ) -> None:
-    server = servers[kind]
     _, feed_headers, feed = fetch(server, path)  # no Accept: what readers always got
     for accept in READERS:
         status, headers, body = fetch(server, path, headers={"Accept": accept})
@@ -257,9 +272,9 @@ def test_nginx_sends_browsers_the_page_of_every_feed_format() -> None:
 
 
 @pytest.mark.parametrize("kind", APP_SERVERS)
-def test_health_and_status(servers: dict[str, Server], kind: str) -> None:
-    assert fetch(servers[kind], "healthz")[:1] == (200,)
-    status, headers, body = fetch(servers[kind], "status.json")
+def test_health_and_status(server: Server, kind: str) -> None:
+    assert fetch(server, "healthz")[:1] == (200,)
+    status, headers, body = fetch(server, "status.json")
     assert status == 200 and headers["Cache-Control"] == "no-cache"
     assert b'"posts": 31' in body and b'"bad_files": []' in body
 
@@ -283,10 +298,8 @@ def test_health_and_status(servers: dict[str, Server], kind: str) -> None:
         "tags/%00",
     ],
 )
-def test_unknown_paths_and_traversal_get_a_short_404(
-    servers: dict[str, Server], kind: str, path: str
-) -> None:
-    status, headers, body = fetch(servers[kind], path)
+def test_unknown_paths_and_traversal_get_a_short_404(server: Server, kind: str, path: str) -> None:
+    status, headers, body = fetch(server, path)
     assert status in (400, 404), (path, status)
     assert len(body) < 100 and b"root:" not in body and b"Traceback" not in body
     if status == 404:
@@ -295,27 +308,27 @@ def test_unknown_paths_and_traversal_get_a_short_404(
 
 @pytest.mark.parametrize("kind", APP_SERVERS)
 @pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"])
-def test_other_methods_get_405(servers: dict[str, Server], kind: str, method: str) -> None:
-    status, _, body = fetch(servers[kind], "feed.atom", method=method)
+def test_other_methods_get_405(server: Server, kind: str, method: str) -> None:
+    status, _, body = fetch(server, "feed.atom", method=method)
     assert status == 405
     assert b"Traceback" not in body
 
 
 @pytest.mark.parametrize("kind", APP_SERVERS)
-def test_overlong_url_and_headers_are_refused(servers: dict[str, Server], kind: str) -> None:
-    status, _, body = fetch(servers[kind], "tags/" + "x" * 5000 + ".atom")
+def test_overlong_url_and_headers_are_refused(server: Server, kind: str) -> None:
+    status, _, body = fetch(server, "tags/" + "x" * 5000 + ".atom")
     assert status in (400, 414) and b"Traceback" not in body
-    status, _, body = fetch(servers[kind], "feed.atom", headers={"X-Long": "y" * 20_000})
+    status, _, body = fetch(server, "feed.atom", headers={"X-Long": "y" * 20_000})
     assert status in (400, 413, 431) and b"Traceback" not in body
 
 
 @pytest.mark.parametrize("kind", SERVERS)
-def test_metrics_are_served_uncached(servers: dict[str, Server], kind: str) -> None:
+def test_metrics_are_served_uncached(server: Server, kind: str) -> None:
     """By feedsvc under either server, and by nginx passing /metrics to feedsvc."""
-    before = fetch(servers[kind], "metrics")
+    before = fetch(server, "metrics")
     for _ in range(3):
-        fetch(servers[kind], "feeds.opml", method="HEAD")
-    status, headers, body = fetch(servers[kind], "metrics")
+        fetch(server, "feeds.opml", method="HEAD")
+    status, headers, body = fetch(server, "metrics")
     assert status == 200 and headers["Cache-Control"] == "no-store"
     assert headers["Content-Type"].startswith("text/plain; version=")
     metrics, earlier = read_metrics(body.decode()), read_metrics(before[2].decode())
