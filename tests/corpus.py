@@ -16,7 +16,8 @@ the site. What real writers vary, this varies on purpose:
   (`A股 早盘`, `“十四五”规划`, `600519.SH`);
 - how a field is written: a plain scalar, a whitespace-separated string (Jekyll splits it), a flow
   list or a block list; titles plain, double- or single-quoted;
-- bodies: 3 to 14 paragraphs (about 5 KB), some bold, some with a Markdown list or heading.
+- bodies: 3 to 14 paragraphs (3.5 KB a file on average), some bold, some with a Markdown list
+  or heading.
 
 Every file is a valid post: a test that needs a bad file writes its own. Post i depends only on the
 seed and i, so a smaller corpus holds the same posts as the start of a larger one.

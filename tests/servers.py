@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -21,6 +22,7 @@ from .system import require
 REPO = Path(__file__).resolve().parent.parent
 BROTLI_STATIC = "/usr/lib/nginx/modules/ngx_http_brotli_static_module.so"  # Debian's module
 NGINX_PACKAGES = "nginx-light libnginx-mod-http-brotli-static"
+NGINX_CONF = REPO / "config" / "nginx.conf"  # the site file operators include, as shipped
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,7 @@ class Server:
     url: str  # http://127.0.0.1:PORT/
     process: subprocess.Popen[bytes]
     log: Path
+    config: Path | None = None  # nginx's main configuration file; None for feedsvc
 
 
 def free_port() -> int:
@@ -109,12 +112,7 @@ def nginx(
     port = free_port()
     folder = workdir / f"nginx-{port}"
     folder.mkdir(parents=True)
-    site = site or (REPO / "config" / "nginx.conf").read_text()
-    site = site.replace("listen 8080;", f"listen 127.0.0.1:{port};")
-    site = site.replace("listen [::]:8080;", "")
-    site = site.replace("/var/lib/feedsvc/", f"{state_dir}/")
-    if app is not None:
-        site = site.replace("http://127.0.0.1:8000;", app.url.rstrip("/") + ";")
+    site = adapt_site(site or NGINX_CONF.read_text(), port, state_dir, app)
     (folder / "site.conf").write_text(site)
     (folder / "nginx.conf").write_text(
         f"""daemon off;
@@ -145,9 +143,41 @@ http {{
     url = f"http://127.0.0.1:{port}/"
     try:
         wait_until_up(url + "healthz", process, folder / "stdout.log")
-        yield Server(url, process, log)
+        yield Server(url, process, log, folder / "nginx.conf")
     finally:
         _stop(process)
+
+
+def adapt_site(site: str, port: int, state_dir: Path, app: Server | None = None) -> str:
+    """config/nginx.conf (or `site`, a variant of it) as the tests run it, changed only where its
+    header tells operators to adjust it, and in its port: it listens on `port` on loopback alone
+    (the IPv6 line goes), serves `state_dir` where it says /var/lib/feedsvc/ (root and
+    status.json), and passes /metrics to `app` when given. Raises ValueError when a line to
+    change is not there as expected: the shipped file changed, and so must this."""
+    changes = [
+        ("    listen 8080;\n", f"    listen 127.0.0.1:{port};\n", 1),
+        ("    listen [::]:8080;\n", "", 1),
+        ("/var/lib/feedsvc/", f"{state_dir}/", 2),
+    ]
+    if app is not None:
+        address = app.url.rstrip("/")
+        changes.append(("proxy_pass http://127.0.0.1:8000;", f"proxy_pass {address};", 1))
+    for old, new, times in changes:
+        if site.count(old) != times:
+            raise ValueError(f"{old.strip()!r} is not in the nginx config {times} time(s)")
+        site = site.replace(old, new)
+    return site
+
+
+def loaded_configuration(server: Server) -> dict[Path, str]:
+    """The files a running nginx's configuration is made of, as nginx reads them (`nginx -T`):
+    path -> text."""
+    assert server.config is not None, "not an nginx"
+    program = require("nginx", NGINX_PACKAGES, [BROTLI_STATIC])
+    command = [program, "-T", "-c", str(server.config), "-p", str(server.config.parent)]
+    dump = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    parts = re.split(r"^# configuration file (.+):\n", dump, flags=re.MULTILINE)
+    return {Path(path): text[:-1] for path, text in zip(parts[1::2], parts[2::2], strict=True)}
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:

@@ -1,6 +1,6 @@
 """System programs some tests run (nginx, chromium): found, or the test skips saying what to get.
 
-On a machine without them the rest of the suite still runs; CI sets FEEDSVC_REQUIRE_SYSTEM_TESTS=1
+On a machine without them the rest of the suite still runs; CI sets REQUIRE_SYSTEM_PROGRAMS=1
 (`.ci/run` does), which turns each of those skips into a failure, so CI never passes without them.
 """
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-REQUIRE_VARIABLE = "FEEDSVC_REQUIRE_SYSTEM_TESTS"
+REQUIRE_VARIABLE = "REQUIRE_SYSTEM_PROGRAMS"
 # Debian installs servers in sbin, which is not on a normal user's PATH.
 SBIN = ("/usr/local/sbin", "/usr/sbin", "/sbin")
 
@@ -21,7 +21,7 @@ SBIN = ("/usr/local/sbin", "/usr/sbin", "/sbin")
 def require(program: str, package: str, files: Sequence[str | Path] = ()) -> str:
     """The path of `program` (looked for on PATH, then in sbin), once it and `files` (a module it
     loads, say) are all there. Otherwise skip the test with one line naming the Debian `package`
-    (or packages) to install; with FEEDSVC_REQUIRE_SYSTEM_TESTS=1, fail it with that line."""
+    (or packages) to install; with REQUIRE_SYSTEM_PROGRAMS=1, fail it with that line."""
     search = os.pathsep.join([os.environ.get("PATH", os.defpath), *SBIN])
     found = shutil.which(program, path=search)
     missing = [str(file) for file in files if not Path(file).exists()]

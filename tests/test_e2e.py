@@ -19,7 +19,15 @@ from feedsvc.settings import EXAMPLE_CONTENT, load_settings
 from feedsvc.web.app import cache_control
 
 from .conftest import parse_feed, read_metrics
-from .servers import REPO, Server, feedsvc_server, nginx
+from .servers import (
+    NGINX_CONF,
+    REPO,
+    Server,
+    adapt_site,
+    feedsvc_server,
+    loaded_configuration,
+    nginx,
+)
 
 CATEGORY = "shanghaizhengquanbao·zhongguozhengquanwang"
 TAG = "上海证券报·中国证券网新闻"
@@ -338,9 +346,23 @@ def test_metrics_are_served_uncached(server: Server, kind: str) -> None:
         assert metrics[opml] - earlier.get(opml, 0) == 3
 
 
-def test_nginx_config_is_the_shipped_one() -> None:
-    config = (Path(__file__).parents[1] / "config" / "nginx.conf").read_text()
-    assert "gzip_static on;" in config and "brotli_static on;" in config
+def test_nginx_config_is_the_shipped_one(
+    nginx_server: Server, app_servers: dict[str, Server], work: Path
+) -> None:
+    """The nginx these tests run reads config/nginx.conf whole: as nginx loads its configuration
+    (`nginx -T`), the site file is the shipped text with only the changes adapt_site documents
+    (loopback port, state folder, feedsvc's address), included in the http block, and nothing
+    else is read."""
+    loaded = loaded_configuration(nginx_server)
+    main = nginx_server.config
+    assert main is not None
+    site = main.parent / "site.conf"
+    assert loaded.keys() == {main, site}
+    assert "http {\n" in loaded[main] and f"    include {site};\n}}\n" in loaded[main]
+    port = urllib.parse.urlsplit(nginx_server.url).port
+    assert port is not None
+    shipped = NGINX_CONF.read_text()
+    assert loaded[site] == adapt_site(shipped, port, work / "state", app_servers["gunicorn"])
 
 
 def test_nginx_config_sends_the_default_settings_cache_control() -> None:

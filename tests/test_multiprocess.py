@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+from prometheus_client import multiprocess as client
 
 from feedsvc.web import metrics_folder as multiprocess
 from feedsvc.web.metrics_folder import FOLDER_VARIABLE
@@ -57,5 +58,16 @@ def test_a_dead_workers_counts_stay_and_its_live_gauges_go(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["counter_7.db", "gauge_livesum_8.db"]
 
 
-def test_marking_without_a_folder_does_nothing() -> None:
-    multiprocess.mark_dead(7)  # a server started without prepare(): nothing to clean
+def test_marking_without_a_folder_does_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server started without prepare(): no folder to clean, so prometheus-client is not asked
+    to mark anything, and no file goes, not even one here that looks like a worker's gauges."""
+    marked: list[int] = []
+    monkeypatch.setattr(client, "mark_process_dead", lambda pid, path=None: marked.append(pid))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "gauge_livesum_7.db").write_bytes(b"")
+    multiprocess.mark_dead(7)
+    assert marked == []
+    assert FOLDER_VARIABLE not in os.environ
+    assert [p.name for p in tmp_path.iterdir()] == ["gauge_livesum_7.db"]

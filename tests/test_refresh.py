@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
@@ -31,6 +32,7 @@ from feedsvc.published.manifest import MANIFEST, current_folder, read_manifest
 from feedsvc.published.writers import InPlaceWriter
 from feedsvc.settings import Settings
 from feedsvc.state.catalog import Catalog, fingerprint
+from feedsvc.state.lock import LOCK_FILE
 from feedsvc.state.signatures import INCOMPLETE
 
 from .conftest import NOW, MakeSettings, parse_feed, write_post
@@ -349,7 +351,8 @@ def test_a_failing_write_keeps_the_last_good_set(site: Settings) -> None:
     generation = current_folder(site.state_dir)
     for path in sorted(site.content_dir.iterdir())[:3]:
         path.write_text(path.read_text("utf-8").replace("title: ", "title: 新 ", 1), "utf-8")
-    env = {**os.environ, "FEEDSVC_CONTENT_DIR": str(site.content_dir)}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FEEDSVC_")}  # as _worker
+    env["FEEDSVC_CONTENT_DIR"] = str(site.content_dir)
     env.update({"FEEDSVC_STATE_DIR": str(site.state_dir), "FEEDSVC_SITE_URL": site.site_url})
     result = subprocess.run(
         [sys.executable, "-c", FAILING_REFRESH],
@@ -421,13 +424,43 @@ def _publishing(settings: Settings) -> bool:
     return generations.exists() and any(generations.glob(".new-*/feed.atom"))
 
 
+def _generation_begun(settings: Settings) -> bool:
+    return any((settings.state_dir / "generations").glob(".new-*"))
+
+
+def _refreshing(settings: Settings, pid: int) -> bool:
+    """Whether process `pid` holds the state folder's lock: it is refreshing the folder."""
+    inode = (settings.state_dir / LOCK_FILE).stat().st_ino
+    for line in Path("/proc/locks").read_text().splitlines():
+        fields = line.split()  # `1: FLOCK ADVISORY WRITE <pid> <major:minor:inode> 0 EOF`
+        if fields[1] != "->" and fields[4] == str(pid) and fields[5].endswith(f":{inode}"):
+            return True
+    return False
+
+
+def _documents_written(settings: Settings) -> int:
+    """How many documents the refresh under way has written into its new generation so far: the
+    others are still hard links to the current generation's files."""
+    current = current_folder(settings.state_dir)
+    new = next((settings.state_dir / "generations").glob(".new-*"), None)
+    if current is None or new is None:
+        return 0
+    written = 0
+    for path in read_manifest(current):
+        with contextlib.suppress(FileNotFoundError):  # not linked yet
+            written += (new / path).stat().st_ino != (current / path).stat().st_ino
+    return written
+
+
 @pytest.mark.parametrize("moment", ["reading", "publishing"])
 def test_kill_9_mid_refresh_leaves_a_complete_servable_set(site: Settings, moment: str) -> None:
     Refresher(site).refresh(NOW)
     before = published(site)
     _edit_every_post(site, "改")
     worker = _worker(site, FEEDSVC_REFRESH_INTERVAL="3600")
-    if moment == "publishing":
+    if moment == "reading":  # a refresh under way that has not begun a new generation yet
+        wait_for(lambda: _refreshing(site, worker.pid) and not _generation_begun(site))
+    else:
         wait_for(lambda: _publishing(site) or worker.poll() is not None)
     worker.send_signal(signal.SIGKILL)
     worker.communicate()
@@ -435,6 +468,8 @@ def test_kill_9_mid_refresh_leaves_a_complete_servable_set(site: Settings, momen
     marked = {title.startswith("改") for title in feed_titles(site, "feed.atom")}
     assert len(marked) == 1  # the old set or the new one, never a mix
     assert published(site) == before or marked == {True}
+    if moment == "reading":
+        assert published(site) == before
     restarted = Refresher(site)
     report = restarted.refresh(later(60))
     assert report is not None
@@ -447,15 +482,17 @@ def test_sigterm_stops_a_refresh_without_publishing_it(site: Settings) -> None:
     before = published(site)
     _edit_every_post(site, "停")
     worker = _worker(site, FEEDSVC_REFRESH_INTERVAL="3600")
-    wait_for(lambda: _publishing(site) or worker.poll() is not None)
+    # Stopped while it writes the new generation, with most documents still to write: the
+    # commit is a second or more of rendering away.
+    wait_for(lambda: 0 < _documents_written(site) < len(before) // 2 or worker.poll() is not None)
     stopping = time.monotonic()
     worker.send_signal(signal.SIGTERM)
     output, _ = worker.communicate(timeout=10)
     assert time.monotonic() - stopping < 5
     assert worker.returncode == 0, output
     assert "stopping (signal 15)" in output
-    if "refresh abandoned" in output:
-        assert published(site) == before
+    assert "refresh abandoned" in output and "INFO: refresh: " not in output, output
+    assert published(site) == before
     assert_complete(site)
 
 
@@ -464,7 +501,10 @@ def test_worker_refreshes_on_schedule_and_on_changes(site: Settings) -> None:
     try:
         wait_for(lambda: current_folder(site.state_dir) is not None)
         wait_for(lambda: '"next_run"' in _status(site))
-        write_post(site.content_dir, "zz-new.md", "title: 定时\ndate: 2030-01-01 00:00:00 +0000")
+        due = dt.datetime.now(dt.UTC) + dt.timedelta(days=365)  # the worker's clock is the real one
+        write_post(
+            site.content_dir, "zz-new.md", f"title: 定时\ndate: {due:%Y-%m-%d %H:%M:%S} +0000"
+        )
         write_post(site.content_dir, "zz-now.md", "title: 现在\ndate: 2025-12-31 00:00:00 +0000")
         wait_for(lambda: "现在" in feed_titles(site, "feed.atom"))
         assert "定时" not in feed_titles(site, "feed.atom")  # still in the future

@@ -1,5 +1,5 @@
 """Tests that need a system program: without it they skip, naming the Debian package to install;
-with FEEDSVC_REQUIRE_SYSTEM_TESTS=1 (CI) they fail instead."""
+with REQUIRE_SYSTEM_PROGRAMS=1 (CI) they fail instead."""
 
 from __future__ import annotations
 
@@ -71,7 +71,7 @@ def test_in_ci_a_missing_program_fails_the_test(
         program, files, what = executable(tmp_path, "server").name, [module], str(module)
     assert outcome(program, "feedsvc-tools", files) == (
         FAIL,
-        f"{what} not found: apt-get install feedsvc-tools (FEEDSVC_REQUIRE_SYSTEM_TESTS=1)",
+        f"{what} not found: apt-get install feedsvc-tools (REQUIRE_SYSTEM_PROGRAMS=1)",
     )
 
 
