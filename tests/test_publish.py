@@ -11,9 +11,14 @@ from pathlib import Path
 import brotli
 import pytest
 
-from feedsvc.published.generations import KEEP_GENERATIONS, publish_generation
+from feedsvc.published.generations import (
+    KEEP_GENERATIONS,
+    Generations,
+    GenerationWriter,
+    publish_generation,
+)
 from feedsvc.published.manifest import CURRENT, GENERATIONS, MANIFEST, current_folder, read_manifest
-from feedsvc.published.writers import InPlaceWriter, publish_in_place
+from feedsvc.published.writers import InPlaceWriter, publish_all, publish_in_place
 
 T0 = 1_700_000_000
 
@@ -191,3 +196,29 @@ def _dead_pid() -> int:
         check=True,
     )
     return int(child.stdout)
+
+
+def test_a_spare_removed_by_another_publish_is_not_written_into(tmp_path: Path) -> None:
+    """Another publish in this process clears leftovers, this spare among them: the owner then
+    links afresh instead of writing into a folder that is gone."""
+    generations = Generations(tmp_path)
+    publish_all(GenerationWriter(tmp_path, T0, generations=generations), {"a.atom": b"1"})
+    spare = next((tmp_path / GENERATIONS).glob(".spare-*"))
+    publish_generation(tmp_path, {"a.atom": b"1"}, T0 + 1)  # nothing changes; leftovers go
+    assert not spare.exists()
+    assert generations.take_spare(current_folder(tmp_path)) is None
+    writer = GenerationWriter(tmp_path, T0 + 2, generations=generations)
+    publish_all(writer, {"a.atom": b"1", "b.atom": b"2"})
+    published = current_folder(tmp_path)
+    assert published is not None
+    assert (published / "a.atom").read_bytes() == b"1"  # linked from the generation before
+    assert set(read_manifest(published)) == {"a.atom", "b.atom"}
+
+
+def test_closing_generations_removes_their_spare(tmp_path: Path) -> None:
+    generations = Generations(tmp_path)
+    publish_all(GenerationWriter(tmp_path, T0, generations=generations), {"a.atom": b"1"})
+    assert list((tmp_path / GENERATIONS).glob(".spare-*"))
+    generations.close()
+    assert not list((tmp_path / GENERATIONS).glob(".spare-*"))
+    assert generations.take_spare(current_folder(tmp_path)) is None

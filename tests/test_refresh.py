@@ -28,8 +28,9 @@ from feedsvc.pipeline.build import index_posts
 from feedsvc.pipeline.refresh import Refresher
 from feedsvc.pipeline.renderer import DocumentRenderer
 from feedsvc.published.generations import GenerationWriter
-from feedsvc.published.manifest import MANIFEST, current_folder, read_manifest
+from feedsvc.published.manifest import GENERATIONS, MANIFEST, current_folder, read_manifest
 from feedsvc.published.writers import InPlaceWriter
+from feedsvc.service.web_server import publish_if_missing
 from feedsvc.settings import Settings
 from feedsvc.state.catalog import Catalog, fingerprint
 from feedsvc.state.lock import LOCK_FILE
@@ -603,3 +604,15 @@ def test_damaged_state_files_are_set_aside_not_fatal(
     assert (settings.state_dir / "ids.sqlite.damaged").exists()
     assert feed_titles(settings, "feed.atom") == ["A"]
     assert Refresher(settings).refresh(later(120)).read == 0  # type: ignore[union-attr]
+
+
+def test_the_web_servers_first_publish_leaves_no_spare_behind(site: Settings) -> None:
+    """gunicorn's master publishes once, then only serves: a spare copy it linked would hold a
+    link to every file for as long as it runs (its owner is alive, so nobody removes it)."""
+    publish_if_missing(site)
+    assert current_folder(site.state_dir) is not None
+    assert not list((site.state_dir / GENERATIONS).glob(".spare-*"))
+    refresher = Refresher(site)  # a refresher that goes on refreshing keeps its spare
+    write_post(site.content_dir, "new.md", "title: New\ndate: 2022-01-01")
+    refresher.refresh(NOW)
+    assert list((site.state_dir / GENERATIONS).glob(".spare-*"))

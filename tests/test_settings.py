@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 
 from feedsvc.errors import ConfigError
-from feedsvc.settings import EXAMPLE_CONTENT, load_settings, setting_fields
+from feedsvc.settings import (
+    CONFIG_VARIABLE,
+    EXAMPLE_CONTENT,
+    config_file_from_environment,
+    load_settings,
+    setting_fields,
+    settings_from_environment,
+)
 
 from .conftest import REPO
 
@@ -115,3 +122,27 @@ def test_bad_environment_is_a_one_line_error(env: dict[str, str], message: str) 
 def test_missing_config_file() -> None:
     with pytest.raises(ConfigError, match="config file not found"):
         load_settings(Path("/no/such/feedsvc.toml"), env={})
+
+
+def test_a_process_without_a_command_line_takes_feedsvc_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "feedsvc.toml"
+    config.write_text(f'site_title = "From the file"\ncontent_dir = "{EXAMPLE_CONTENT}"\n')
+    monkeypatch.setenv(CONFIG_VARIABLE, str(config))
+    assert config_file_from_environment() == config
+    assert settings_from_environment().site_title == "From the file"
+    monkeypatch.setenv(CONFIG_VARIABLE, "")
+    assert config_file_from_environment() is None
+
+
+def test_a_process_without_a_command_line_exits_with_one_line_on_bad_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Procfile's web: line and granian's workers have nobody to show a traceback to."""
+    monkeypatch.setenv(CONFIG_VARIABLE, str(tmp_path / "missing.toml"))
+    with pytest.raises(SystemExit) as exited:
+        settings_from_environment()
+    assert (
+        str(exited.value) == f"feedsvc: error: {tmp_path / 'missing.toml'}: config file not found"
+    )

@@ -6,11 +6,13 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import pytest
 from flask.testing import FlaskClient
 
 from feedsvc.pipeline.refresh import Refresher
 from feedsvc.published.manifest import RECHECK_SECONDS
 from feedsvc.settings import Settings
+from feedsvc.state.status import STATUS_FILE
 from feedsvc.web.app import create_app
 from feedsvc.web.documents import LiveSet
 
@@ -26,6 +28,18 @@ def test_before_the_first_publish(make_settings: MakeSettings, tmp_path: Path) -
     assert client.get("/healthz").status_code == 200
     assert client.get("/feed.atom").status_code == 404
     assert client.get("/status.json").status_code == 503
+
+
+@pytest.mark.parametrize("written", [b"{not json", b"[]", b'"ok"'])
+def test_an_unusable_status_file_is_no_status_yet(
+    make_settings: MakeSettings, tmp_path: Path, written: bytes
+) -> None:
+    """A status.json that is not a JSON object (a torn write, a hand edit) answers 503, as
+    before the first refresh, never a 500."""
+    settings = make_settings(state_dir=tmp_path / "state")
+    settings.state_dir.mkdir()
+    (settings.state_dir / STATUS_FILE).write_bytes(written)
+    assert _client(settings).get("/status.json").status_code == 503
 
 
 def test_status_lists_bad_files_with_reasons(

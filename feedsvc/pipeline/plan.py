@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from enum import Enum
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from feedsvc.content.posts import Post
 from feedsvc.model.archives import History, archive_path
@@ -78,7 +78,7 @@ class PlannedStep(NamedTuple):
     """One step of the plan."""
 
     kind: StepKind
-    items: Sequence[Post] | Sequence[DocumentGroup]
+    items: Sequence[Any]  # posts for ENTRIES, DocumentGroups for DOCUMENTS
     after: int  # the position of the step whose results it needs, or -1
 
 

@@ -180,13 +180,9 @@ class DocumentRenderer:
         def render(batch: Sequence[DocumentGroup]) -> list[tuple[str, Any, bool]]:
             rendered = []  # (path, bytes, complete)
             for key, posts, said, fmts in batch:
-                texts = [body_text(post, settings) for post in posts]
-                bodies = render_bodies(
-                    [(post, text or "") for post, text in zip(posts, texts, strict=True)],
-                    settings.excerpt_length,
-                )
-                entries = assembler.entries(list(zip(posts, bodies, strict=True)))
-                complete = None not in texts
+                fresh = fresh_entries(posts, settings, assembler)
+                entries = [entry for entry, _ in fresh]
+                complete = all(has_body for _, has_body in fresh)
                 _, documents = assembler.documents(key, posts, fmts, entries, said)
                 rendered += [
                     (output_path(key, fmt, said), data, complete) for fmt, data in documents
@@ -219,7 +215,7 @@ class DocumentRenderer:
         progress: Progress,
     ) -> None:
         """Render the entries the stale documents need that are not in the cache, then each
-        document around its entries, and hand it to the writer: one pipeline (see _plan), each
+        document around its entries, and hand it to the writer: one pipeline (see plan_steps), each
         batch of documents rendered as soon as its entries are back. In workers, each worker also
         hashes, compresses and writes what it assembled, and the writer records the result."""
         plan = plan_steps(stale, self.cache)
@@ -228,22 +224,13 @@ class DocumentRenderer:
             post
             for step in plan
             if step.kind is StepKind.DOCUMENTS
-            for post in posts_of(step.items)  # type: ignore[arg-type]
+            for post in posts_of(step.items)
         )
         parallel = self.workers > 1 and (
             needed >= PARALLEL_ENTRIES or len(stale) >= PARALLEL_DOCUMENTS
         )
         settings, assembler = self.settings, self.assembler
         write_now = writer.write_now
-
-        def render_entries(batch: Sequence[Post]) -> list[tuple[Entries, bool]]:
-            texts = [body_text(post, settings) for post in batch]
-            bodies = render_bodies(
-                [(post, text or "") for post, text in zip(batch, texts, strict=True)],
-                settings.excerpt_length,
-            )
-            entries = assembler.entries(list(zip(batch, bodies, strict=True)))
-            return [(e, text is not None) for e, text in zip(entries, texts, strict=True)]
 
         # In a worker, two threads hash, compress and write while the next document renders:
         # zlib, brotli and file I/O release the GIL, and creating thousands of files stalls on
@@ -260,7 +247,7 @@ class DocumentRenderer:
         def render_feeds(step: tuple[StepKind, Sequence[Any]]) -> list[Any]:
             kind, batch = step
             if kind is StepKind.ENTRIES:
-                return render_entries(batch)
+                return fresh_entries(batch, settings, assembler)
             return render_and_write(batch) if parallel else list(self._documents(batch))
 
         steps = [
@@ -271,8 +258,7 @@ class DocumentRenderer:
         for (kind, items, _), result in zip(plan, results, strict=True):
             _check(cancel, "stopped while rendering feeds")
             if kind is StepKind.ENTRIES:
-                posts: Sequence[Post] = items  # type: ignore[assignment]  # an ENTRIES step's
-                for post, (entries, complete) in zip(posts, result, strict=True):
+                for post, (entries, complete) in zip(items, result, strict=True):
                     if complete:
                         self.cache[post] = entries
                     else:
@@ -284,7 +270,7 @@ class DocumentRenderer:
                 else:
                     writer.put(path, data)
             if not self.keep_entries:  # a build: drop the entries no later document needs
-                for post in posts_of(items):  # type: ignore[arg-type]
+                for post in posts_of(items):
                     uses[post] -= 1
                     if not uses[post]:
                         self.cache.pop(post, None)
@@ -322,6 +308,20 @@ class DocumentRenderer:
         """The cache, trimmed to the posts now in feeds."""
         wanted = {post for posts in index.feeds.values() for post in posts}
         return {post: entries for post, entries in self.cache.items() if post in wanted}
+
+
+def fresh_entries(
+    posts: Sequence[Post], settings: Settings, assembler: FeedAssembler
+) -> list[tuple[Entries, bool]]:
+    """Each post's entries, rendered from its file's body read again, and whether the body
+    could be read (see body_text)."""
+    texts = [body_text(post, settings) for post in posts]
+    bodies = render_bodies(
+        [(post, text or "") for post, text in zip(posts, texts, strict=True)],
+        settings.excerpt_length,
+    )
+    entries = assembler.entries(list(zip(posts, bodies, strict=True)))
+    return [(entry, text is not None) for entry, text in zip(entries, texts, strict=True)]
 
 
 def body_text(post: Post, settings: Settings) -> str | None:

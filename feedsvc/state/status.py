@@ -105,8 +105,7 @@ def _add_to_totals(
     kept = totals if isinstance(totals, dict) else {}  # a status file from before totals: none
 
     def before(key: str) -> float:
-        value = kept.get(key, 0)
-        return value if _is_number(value) else 0
+        return _number(kept.get(key)) or 0
 
     return {
         "refreshes": before("refreshes") + 1,
@@ -156,10 +155,6 @@ class RefreshFigures:
 
 def _mapping(value: object) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _number(value: object) -> float | None:
