@@ -199,20 +199,22 @@ def _dead_pid() -> int:
 
 
 def test_a_spare_removed_by_another_publish_is_not_written_into(tmp_path: Path) -> None:
-    """Another publish in this process clears leftovers, this spare among them: the owner then
-    links afresh instead of writing into a folder that is gone."""
+    """Another publish in this process clears leftovers, this spare among them, while its linker
+    may still be at work (thousands of documents): the folder goes for good, and the owner then
+    links afresh instead of writing into a folder that is gone or half full."""
+    documents = {f"tag/{n % 40}/{n}.atom": b"1" for n in range(3000)}
     generations = Generations(tmp_path)
-    publish_all(GenerationWriter(tmp_path, T0, generations=generations), {"a.atom": b"1"})
+    publish_all(GenerationWriter(tmp_path, T0, generations=generations), documents)
     spare = next((tmp_path / GENERATIONS).glob(".spare-*"))
-    publish_generation(tmp_path, {"a.atom": b"1"}, T0 + 1)  # nothing changes; leftovers go
+    publish_generation(tmp_path, documents, T0 + 1)  # nothing changes; leftovers go
     assert not spare.exists()
     assert generations.take_spare(current_folder(tmp_path)) is None
     writer = GenerationWriter(tmp_path, T0 + 2, generations=generations)
-    publish_all(writer, {"a.atom": b"1", "b.atom": b"2"})
+    publish_all(writer, {**documents, "b.atom": b"2"})
     published = current_folder(tmp_path)
     assert published is not None
-    assert (published / "a.atom").read_bytes() == b"1"  # linked from the generation before
-    assert set(read_manifest(published)) == {"a.atom", "b.atom"}
+    assert all((published / path).read_bytes() == b"1" for path in documents)  # linked
+    assert set(read_manifest(published)) == {*documents, "b.atom"}
 
 
 def test_closing_generations_removes_their_spare(tmp_path: Path) -> None:

@@ -113,9 +113,9 @@ class GenerationWriter(WriterBase):
         folder = self._generations.folder
         folder.mkdir(parents=True, exist_ok=True)
         spare = self._generations.take_spare(self.current)
-        for leftover in (*folder.glob(".new-*"), *folder.glob(".spare-*")):
+        for leftover in (*folder.glob(".new-*"), *folder.glob(".spare-*"), *folder.glob(".gone-*")):
             if leftover != spare and not _owned_by_another_live_process(leftover):
-                shutil.rmtree(leftover, ignore_errors=True)  # a killed publish, a stale spare
+                _remove(leftover)  # a killed publish, a stale spare
         self._stop_linking = threading.Event()
         self._from_spare = spare is not None
         if spare is not None:
@@ -187,6 +187,20 @@ def publish_generation(state_dir: Path, documents: Mapping[str, bytes], now: int
     return report
 
 
+def _remove(folder: Path) -> None:
+    """Remove a leftover folder. It is renamed first, all at once: a thread of this process may
+    still be linking into it (another publish's spare), and must fail rather than fill a folder
+    that is half gone."""
+    gone = folder.with_name(f".gone-{os.getpid()}-{threading.get_ident()}-{folder.name}")
+    try:
+        os.rename(folder, gone)
+    except FileNotFoundError:
+        return
+    except OSError:
+        gone = folder
+    shutil.rmtree(gone, ignore_errors=True)
+
+
 def _owned_by_another_live_process(folder: Path) -> bool:
     """A spare of another running process (`.spare-<generation>-<pid>-…`): not ours to delete."""
     parts = folder.name.split("-")
@@ -238,13 +252,23 @@ class _Linker:
                     return
                 folder = os.path.dirname(path)
                 if folder not in made:
-                    os.makedirs(os.path.join(new, folder), exist_ok=True)
+                    _make_folders(new, folder)
                     made.add(folder)
                 for suffix in SUFFIXES:
                     with contextlib.suppress(FileExistsError):  # written anew meanwhile
                         os.link(f"{old}/{path}{suffix}", f"{new}/{path}{suffix}")
         except BaseException as exc:  # noqa: BLE001 - handed to the committing thread
             self.error = exc
+
+
+def _make_folders(root: str, folder: str) -> None:
+    """Make `folder` and its parents under `root`, which must exist (unlike `os.makedirs`): a
+    spare removed meanwhile is an error for its linker, never made again half full."""
+    path = root
+    for part in folder.split("/") if folder else ():
+        path = os.path.join(path, part)
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(path)
 
 
 def _next_generation_name(generations: Path) -> str:
