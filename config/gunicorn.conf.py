@@ -5,9 +5,12 @@ $PORT on every interface (the platform's router is in front), else to `host`:`po
 import os
 
 from feedsvc.service.web_server import gunicorn_options, publish_if_missing
-from feedsvc.settings import settings_from_environment
+from feedsvc.settings import settings_from_environment, to_environment
 
 _settings = settings_from_environment()
+# Every setting handed to the workers as FEEDSVC_* variables: they read no site configuration
+# (a Jekyll site's _config.yml) of their own, and so load no YAML parser.
+os.environ.update(to_environment(_settings))
 _port = os.environ.get("PORT")
 _options = gunicorn_options(
     _settings, f"0.0.0.0:{_port}" if _port else f"{_settings.host}:{_settings.port}"

@@ -1,9 +1,10 @@
-"""The command line: `feedsvc build | check | serve | worker`."""
+"""The command line: `feedsvc build | check | serve | worker | settings`."""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import logging
 import sys
 import time
@@ -17,7 +18,12 @@ from feedsvc.model.index import build_index
 from feedsvc.pipeline.build import build, read_posts
 from feedsvc.service.hub_pings import HubPinger
 from feedsvc.setting_checks import SERVERS
-from feedsvc.settings import Settings, config_file_from_environment, load_settings
+from feedsvc.settings import (
+    Settings,
+    config_file_from_environment,
+    load_settings_with_sources,
+    setting_fields,
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -25,7 +31,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     _configure_logging(args.verbose, args.quiet)
     try:
-        settings = _settings(args)
+        settings, args.sources = _settings(args)
         status: int = args.command(args, settings)
     except ConfigError as exc:
         print(f"feedsvc: error: {exc}", file=sys.stderr)
@@ -72,6 +78,10 @@ def _parser() -> argparse.ArgumentParser:
         "worker", parents=[common], help="refresh on a schedule until stopped (Procfile worker:)"
     )
     worker_parser.set_defaults(command=_worker)
+    settings_parser = commands.add_parser(
+        "settings", parents=[common], help="show every setting, its value and where it came from"
+    )
+    settings_parser.set_defaults(command=_show_settings)
     return parser
 
 
@@ -80,14 +90,14 @@ def _configure_logging(verbose: bool, quiet: bool) -> None:
     logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s: %(message)s")
 
 
-def _settings(args: argparse.Namespace) -> Settings:
+def _settings(args: argparse.Namespace) -> tuple[Settings, dict[str, str]]:
     config = args.config or config_file_from_environment()
     overrides: dict[str, Any] = {}
     if args.content is not None:
         overrides["content_dir"] = args.content.resolve()
     if getattr(args, "server", None):
         overrides["server"] = args.server
-    return load_settings(config, overrides=overrides)
+    return load_settings_with_sources(config, overrides=overrides)
 
 
 def _build(args: argparse.Namespace, settings: Settings) -> int:
@@ -135,6 +145,26 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     logging.getLogger("feedsvc").setLevel(logging.DEBUG if args.verbose else logging.INFO)
     serve(settings, args.host or settings.host, args.port or settings.port)
     return 0
+
+
+def _show_settings(args: argparse.Namespace, settings: Settings) -> int:
+    """One line per setting, `key = value  # where`, in TOML a config file takes."""
+    sources: dict[str, str] = args.sources
+    for field in setting_fields():
+        value = getattr(settings, field.name)
+        where = sources.get(field.name, "default")
+        print(f"{field.name} = {_toml_value(value)}  # {where}")
+    return 0
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+    return json.dumps(str(value), ensure_ascii=False)  # a TOML basic string is JSON's
 
 
 def _worker(args: argparse.Namespace, settings: Settings) -> int:

@@ -14,8 +14,10 @@ from urllib.parse import urlsplit
 
 from feedsvc.errors import ConfigError
 from feedsvc.model.kinds import FeedKind
+from feedsvc.site_config import PERMALINK_STYLES
 
 SERVERS = ("gunicorn", "granian")
+SITE_RULES = ("auto", "jekyll", "plain")
 
 
 def check_settings(settings: object) -> None:
@@ -50,6 +52,21 @@ def _check_content_dir(path: Path) -> str | None:
     return None
 
 
+def _check_alias_path(path: str) -> str | None:
+    """A path inside the published set: relative, no empty, hidden, `.` or `..` segment."""
+    parts = path.strip("/").split("/")
+    if not path.strip("/") or any(not part or part.startswith(".") for part in parts):
+        return f"{path!r} must be a path below the published set (no '.', '..' or hidden parts)"
+    return None
+
+
+def _check_alias_file(path: str) -> str | None:
+    """An Atom document's path of its own: `.xml` or `.atom`, which serve as Atom."""
+    if not path.endswith((".xml", ".atom")):
+        return f"{path!r} must end in .xml or .atom (it is served as an Atom feed)"
+    return _check_alias_path(path)
+
+
 def _at_least(minimum: int) -> Callable[[int], str | None]:
     return lambda n: None if n >= minimum else f"must be at least {minimum}, got {n}"
 
@@ -75,7 +92,7 @@ _CHECKS: dict[str, Callable[[Any], str | None]] = {
         (f"{k!r} is not one of {', '.join(FeedKind)}" for k in kinds if k not in set(FeedKind)),
         None,
     ),
-    "excerpt_length": _at_least(1),
+    "excerpt_length": _at_least(0),
     "max_post_bytes": _at_least(1),
     "max_terms_per_post": _at_least(1),
     "refresh_interval": lambda n: None if n > 0 else f"must be more than 0, got {n}",
@@ -91,8 +108,16 @@ _CHECKS: dict[str, Callable[[Any], str | None]] = {
     "rate_limit_window": lambda n: None if n > 0 else f"must be more than 0, got {n}",
     "proxy_count": _at_least(0),
     "site_title": lambda s: None if s.strip() else "must not be empty",
-    "language": lambda s: None if s.strip() else "must not be empty",
-    "permalink": lambda s: None if s.startswith("/") else f"{s!r} must start with '/'",
+    "permalink": lambda s: (
+        None
+        if s.startswith("/") or s in PERMALINK_STYLES
+        else f"{s!r} must start with '/' or be one of {', '.join(PERMALINK_STYLES)}"
+    ),
+    "site_rules": lambda s: (
+        None if s in SITE_RULES else f"{s!r} is not one of {', '.join(SITE_RULES)}"
+    ),
+    "site_feed_aliases": lambda paths: next(filter(None, map(_check_alias_file, paths)), None),
+    "tag_feed_alias_folder": lambda path: _check_alias_path(path) if path else None,
     "category_feed_title": _check_title_template,
     "tag_feed_title": _check_title_template,
 }

@@ -7,18 +7,19 @@ environment, docs/settings.md and the tests all read that one declaration.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import os
 import sys
 import tomllib
 import typing
 import zoneinfo
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from feedsvc.errors import ConfigError
 from feedsvc.setting_checks import check_settings
+from feedsvc.setting_values import check_known, coerce, from_env_text
+from feedsvc.site_config import site_settings
 
 ENV_PREFIX = "FEEDSVC_"
 CONFIG_VARIABLE = "FEEDSVC_CONFIG"  # the settings file, when no --config names one
@@ -39,7 +40,7 @@ class Settings:
     """Everything an operator can set. Each field's help is the documentation of that key."""
 
     site_title: str = _setting(
-        "财经新闻 · feedsvc example", "The site's name: the site feed's title."
+        "", "The site's name: the site feed's title. Empty: the content directory's name."
     )
     site_url: str = _setting(
         "http://127.0.0.1:8000/",
@@ -50,19 +51,25 @@ class Settings:
         "Public URL the feeds are served from, when not the site's (e.g. https://feeds.example.com/).",
     )
     site_description: str = _setting(
-        "Financial news from Chinese sources, published by feedsvc.",
-        "One sentence about the site (RSS channel description, Atom subtitle).",
+        "", "One sentence about the site (RSS channel description, Atom subtitle)."
     )
-    site_author: str = _setting(
-        "feedsvc example", "Author named for posts that do not name their own."
+    site_author: str = _setting("", "Author named for posts that do not name their own.")
+    language: str = _setting(
+        "", "Language of the posts, as a BCP 47 tag (e.g. en, zh-CN). Empty: not stated."
     )
-    language: str = _setting("zh-CN", "Language of the posts, as a BCP 47 tag (e.g. en, zh-CN).")
     timezone: str = _setting(
-        "Asia/Shanghai", "IANA time zone for dates written without one (e.g. Europe/Berlin)."
+        "UTC", "IANA time zone for dates written without one (e.g. Europe/Berlin)."
     )
     content_dir: Path = _setting(
         EXAMPLE_CONTENT,
-        "Folder holding the posts. A relative path in a config file is relative to that file.",
+        "Folder holding the posts, or a Jekyll site's root. A relative path in a config file is "
+        "relative to that file.",
+    )
+    site_rules: str = _setting(
+        "auto",
+        "How posts are found: jekyll (files in `_posts` folders, Jekyll's rules), plain (every "
+        "text file with front matter), or auto: jekyll when the folder has `_config.yml` or "
+        "`_posts`.",
     )
     item_limit: int = _setting(20, "Most entries in one feed: the newest ones.")
     max_feed_bytes: int = _setting(
@@ -79,13 +86,24 @@ class Settings:
         "default: see docs/archives.md for their cost.",
     )
     excerpt_length: int = _setting(
-        200, "Longest automatic summary, in characters, when a post has no excerpt."
+        0,
+        "Longest summary made from a post's text, in characters (a written excerpt is never "
+        "cut). 0: no limit.",
+    )
+    excerpt_separator: str = _setting(
+        "",
+        "Where a post's automatic excerpt ends, as Jekyll's excerpt_separator. Empty: after "
+        "the first paragraph.",
+    )
+    excerpt_only: bool = _setting(
+        False, "Feed entries carry the summary only, no content (jekyll-feed's excerpt_only)."
     )
     permalink: str = _setting(
         "/:categories/:year/:month/:day/:title:output_ext",
         "Pattern of post URLs, as Jekyll writes it; a post's `permalink` overrides it.",
     )
     future: bool = _setting(False, "Publish posts dated in the future before their time comes.")
+    unpublished: bool = _setting(False, "Publish posts marked `published: false` too.")
     category_feed_title: str = _setting(
         "{name} – {site_title}",
         "Title of a category's feed; {name} and {site_title} are filled in.",
@@ -94,9 +112,38 @@ class Settings:
         "#{name} – {site_title}", "Title of a tag's feed; {name} and {site_title} are filled in."
     )
     exclude: list[str] = _setting(
-        ["_drafts", "_site", "_layouts", "_includes", "node_modules"],
-        "Folder names never read for posts (hidden files and folders are always skipped).",
+        [
+            "_drafts",
+            "_site",
+            "_layouts",
+            "_includes",
+            "node_modules",
+            "vendor/bundle",
+            "vendor/cache",
+            "vendor/gems",
+            "vendor/ruby",
+        ],
+        "Folders never read for posts, by name or by path below the content directory (hidden "
+        "ones are always skipped).",
     )
+    site_feed_aliases: list[str] = _setting(
+        [],
+        "More paths the site's Atom feed is published at, e.g. feed.xml, where readers "
+        "subscribed to an earlier feed look (a Jekyll site: jekyll-feed's feed.path).",
+    )
+    category_feed_aliases: list[str] = _setting(
+        [],
+        "Categories whose Atom feed is also published at feed/<name>.xml, jekyll-feed's path.",
+    )
+    tag_feed_alias_folder: str = _setting(
+        "",
+        "Folder where each tag's Atom feed is also published as <tag>.xml, as jekyll-feed's "
+        "tag feeds (feed/by_tag/). Empty: none.",
+    )
+    tag_feed_aliases_only: list[str] = _setting(
+        [], "Tags given such a path; empty: every tag whose name is letters, digits and `_`."
+    )
+    tag_feed_aliases_except: list[str] = _setting([], "Tags never given such a path.")
     refresh_interval: float = _setting(
         60.0,
         "Seconds between refreshes of the content directory (fractions allowed); also the "
@@ -170,6 +217,11 @@ class Settings:
         return self.feeds_url or self.site_url
 
     @property
+    def author_name(self) -> str:
+        """Who a feed names as its author: site_author, else the site's title (Atom wants one)."""
+        return self.site_author or self.site_title
+
+    @property
     def zone(self) -> zoneinfo.ZoneInfo:
         """The site's time zone, for dates written without one."""
         return zoneinfo.ZoneInfo(self.timezone)
@@ -207,6 +259,9 @@ def settings_from_environment() -> Settings:
         sys.exit(f"feedsvc: error: {exc}")
 
 
+_NAMES = frozenset(f.name for f in dataclasses.fields(Settings))
+
+
 def setting_types() -> dict[str, Any]:
     """Each setting's type, resolved from the annotations."""
     return typing.get_type_hints(Settings)
@@ -217,22 +272,67 @@ def load_settings(
     env: Mapping[str, str] | None = None,
     overrides: Mapping[str, Any] | None = None,
 ) -> Settings:
-    """Defaults, then the config file, then FEEDSVC_* variables, then explicit overrides.
+    """Defaults, then the site's own configuration (a Jekyll site's `_config.yml`), then the
+    config file, then FEEDSVC_* variables, then explicit overrides.
 
     Raises ConfigError with a one-line message for an unknown key, a wrong type, a bad value or a
     missing content directory, so start-up fails clearly instead of with a traceback.
     """
+    return load_settings_with_sources(config_file, env, overrides)[0]
+
+
+def load_settings_with_sources(
+    config_file: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> tuple[Settings, dict[str, str]]:
+    """load_settings, and where each setting that is not a default came from."""
     values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
     if config_file is not None:
-        values.update(_read_config_file(config_file))
-    values.update(_read_env(os.environ if env is None else env))
-    values.update(overrides or {})
+        for key, value in _read_config_file(config_file).items():
+            values[key], sources[key] = value, f"{config_file}: {key}"
+    for key, (value, variable) in _read_env(os.environ if env is None else env).items():
+        values[key], sources[key] = value, variable
+    for key, value in (overrides or {}).items():
+        values[key], sources[key] = value, "command line"
+    site_values, site_sources = _from_site(values)
+    values = {**site_values, **values}
+    sources = {**site_sources, **sources}
     for key in ("site_url", "feeds_url"):  # so relative references resolve under, not beside
         if values.get(key) and not values[key].endswith("/"):
             values[key] += "/"
+    if not values.get("site_title"):
+        content_dir = values.get("content_dir", EXAMPLE_CONTENT)
+        values["site_title"] = Path(content_dir).resolve().name or "feedsvc"
+        sources["site_title"] = "the content directory's name"
     settings = Settings(**values)
     check_settings(settings)
-    return settings
+    return settings, sources
+
+
+def _from_site(given: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The settings the site's own configuration gives, `site_rules` resolved among them.
+    Nothing is read when every setting is given already: the web workers get all of them from
+    the process that starts them, and read no site file."""
+    content_dir = Path(given.get("content_dir", EXAMPLE_CONTENT))
+    if {f.name for f in setting_fields()} <= given.keys() or not content_dir.is_dir():
+        return {}, {}  # a missing content directory: check_settings says so
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    types = setting_types()
+    for key, (value, where) in site_settings(content_dir, given.get("site_rules")).items():
+        check_known(key, _NAMES, f"{where}: no setting {key!r}")
+        values[key] = coerce(key, types[key], value, where)
+        sources[key] = where
+    if "exclude" in values:  # added to the defaults, as Jekyll adds its own
+        values["exclude"] = list(dict.fromkeys([*_default("exclude"), *values["exclude"]]))
+    return values, sources
+
+
+def _default(key: str) -> Any:
+    field = next(f for f in setting_fields() if f.name == key)
+    return field.default_factory() if callable(field.default_factory) else field.default
 
 
 def _read_config_file(path: Path) -> dict[str, Any]:
@@ -246,23 +346,24 @@ def _read_config_file(path: Path) -> dict[str, Any]:
     values = {}
     types = setting_types()
     for key, raw_value in raw.items():
-        _check_known(key, f"{path}: unknown key {key!r}")
-        value = _coerce(key, types[key], raw_value, f"{path}: {key}")
+        check_known(key, _NAMES, f"{path}: unknown key {key!r}")
+        value = coerce(key, types[key], raw_value, f"{path}: {key}")
         if isinstance(value, Path) and not value.is_absolute():
             value = (path.parent / value).resolve()
         values[key] = value
     return values
 
 
-def _read_env(env: Mapping[str, str]) -> dict[str, Any]:
+def _read_env(env: Mapping[str, str]) -> dict[str, tuple[Any, str]]:
+    """Setting -> (value, the variable that set it), from FEEDSVC_* variables."""
     values = {}
     types = setting_types()
     for var, text in env.items():
         if not var.startswith(ENV_PREFIX) or var == CONFIG_VARIABLE:
             continue
         key = var.removeprefix(ENV_PREFIX).lower()
-        _check_known(key, f"environment variable {var}: no setting {key!r}")
-        values[key] = _coerce(key, types[key], _from_env_text(types[key], text), var)
+        check_known(key, _NAMES, f"environment variable {var}: no setting {key!r}")
+        values[key] = (coerce(key, types[key], from_env_text(types[key], text), var), var)
     return values
 
 
@@ -280,50 +381,3 @@ def to_environment(settings: Settings) -> dict[str, str]:
             text = str(value)
         env[f"{ENV_PREFIX}{field.name.upper()}"] = text
     return env
-
-
-def _check_known(key: str, message: str) -> None:
-    names = [f.name for f in setting_fields()]
-    if key not in names:
-        close = difflib.get_close_matches(key, names, n=1)
-        raise ConfigError(message + (f" (did you mean {close[0]!r}?)" if close else ""))
-
-
-def _from_env_text(kind: Any, text: str) -> Any:
-    """Turn an environment variable's text into the value a TOML file would have given."""
-    if kind is bool:
-        lowered = text.strip().lower()
-        if lowered in {"1", "true", "yes", "on"}:
-            return True
-        if lowered in {"0", "false", "no", "off"}:
-            return False
-        return text
-    if kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            return text
-    if kind == list[str]:
-        return [part.strip() for part in text.split(",") if part.strip()]
-    return text
-
-
-def _coerce(key: str, kind: Any, value: Any, where: str) -> Any:
-    """Check a value against its setting's type; Path settings accept strings."""
-    if kind is Path and isinstance(value, str):
-        return Path(value).expanduser()
-    ok: Callable[[Any], bool] = {
-        str: lambda v: isinstance(v, str),
-        bool: lambda v: isinstance(v, bool),
-        int: lambda v: isinstance(v, int) and not isinstance(v, bool),
-        float: lambda v: isinstance(v, int | float) and not isinstance(v, bool),
-        list[str]: lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
-    }[kind]
-    if not ok(value):
-        raise ConfigError(f"{where}: expected {_type_name(kind)}, got {value!r}")
-    return float(value) if kind is float else value
-
-
-def _type_name(kind: Any) -> str:
-    names = {str: "a string", bool: "true or false", int: "an integer", float: "a number"}
-    return names.get(kind, "a list of strings")

@@ -36,10 +36,20 @@ def content_dir(tmp_path: Path) -> Path:
     return path
 
 
+SAMPLE_SITE_CONFIG = """\
+lang: zh-CN
+timezone: Asia/Shanghai
+feedsvc:
+  site_rules: plain
+"""
+
+
 @pytest.fixture
 def sample_dir(content_dir: Path) -> Path:
-    """A content directory holding only the real sample post, unchanged."""
+    """A content directory holding only the real sample post, unchanged, and its site's
+    configuration: its language and time zone, and its posts in a plain folder."""
     shutil.copy(SAMPLE_POST, content_dir / SAMPLE_NAME)
+    (content_dir / "_config.yml").write_text(SAMPLE_SITE_CONFIG, encoding="utf-8")
     return content_dir
 
 

@@ -158,3 +158,16 @@ def test_config_file_option(tmp_path: Path, sample_dir: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert parse_feed((tmp_path / "out/feed.rss").read_bytes()).feed.title == "From the file"
     assert (tmp_path / "out" / "tags" / f"{TAG}.rss").exists()
+
+
+def test_settings_shows_each_value_and_where_it_came_from(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "_config.yml").write_text("title: My site\nlang: en\n")
+    result = run("settings", "--content", str(site), env={"FEEDSVC_ITEM_LIMIT": "7"})
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert f'site_title = "My site"  # {site / "_config.yml"}: title' in lines
+    assert "item_limit = 7  # FEEDSVC_ITEM_LIMIT" in lines
+    assert 'timezone = "UTC"  # default' in lines
+    assert 'site_rules = "jekyll"  # auto: _config.yml or _posts found' in lines

@@ -97,7 +97,9 @@ def test_every_feed_of_a_generated_corpus(corpus: Path, tmp_path: Path) -> None:
 
 def _config(tmp_path: Path) -> Path:
     config = tmp_path / "feedsvc.toml"
-    config.write_text(f'item_limit = {LIMIT}\nsite_url = "https://corpus.example/"\n')
+    config.write_text(
+        f'item_limit = {LIMIT}\nsite_url = "https://corpus.example/"\ntimezone = "Asia/Shanghai"\n'
+    )  # the generated site's bare dates are midnight in its zone
     return config
 
 

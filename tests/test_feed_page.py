@@ -28,7 +28,8 @@ TAG = "上海证券报·中国证券网新闻"
 
 def _page(folder: Path, settings: Settings, key: FeedKey = SITE_FEED) -> bytes:
     """The page of `key` as the plain path renders it, for every post in `folder`."""
-    read = [read_post_and_body(path, settings) for path in sorted(folder.iterdir())]
+    paths = sorted(path for path in folder.iterdir() if path.name != "_config.yml")
+    read = [read_post_and_body(path, settings) for path in paths]
     index = build_index([post for post, _ in read], NOW, settings.item_limit)
     bodies = {post: render_body(post, text, settings.excerpt_length) for post, text in read}
     posts = index.feeds[key]

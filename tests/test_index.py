@@ -67,4 +67,6 @@ def test_a_reused_id_is_reported_not_duplicated(
         read_posts(make_settings()).posts, dt.datetime(2026, 1, 1, tzinfo=dt.UTC), 20
     )
     assert [p.title for p in index.feeds[SITE_FEED]] == ["Two"]
-    assert [str(e) for e in index.problems] == ["one.md: id 'same' is already used by two.md"]
+    assert [str(e) for e in index.problems] == [
+        "one.md: id 'https://news.example.com/same' is already used by two.md"
+    ]

@@ -10,6 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from feedsvc.settings import load_settings, to_environment
+
 PACKAGE = Path(__file__).resolve().parents[1] / "feedsvc"
 
 # Each module's layer, lowest first: a module imports only from its own layer or lower ones.
@@ -19,6 +23,8 @@ LAYERS: dict[str, int] = {
     "model.kinds": 0,
     "settings": 1,
     "setting_checks": 1,
+    "site_config": 1,
+    "setting_values": 1,
     "workers": 1,
     "content": 2,
     "model": 3,
@@ -125,10 +131,19 @@ def test_no_modules_import_each_other_in_a_cycle() -> None:
     assert cycles == []
 
 
-def test_the_web_side_imports_nothing_that_renders_or_writes(tmp_path: Path) -> None:
+@pytest.mark.parametrize("site", ["plain folder", "site configuration"])
+def test_the_web_side_imports_nothing_that_renders_or_writes(tmp_path: Path, site: str) -> None:
     """The Procfile's web: line imports feedsvc.wsgi in every worker: it must stay small and
-    must not be able to render or write (a worker only serves the published set)."""
+    must not be able to render or write (a worker only serves the published set). A worker
+    reads no site configuration either: for a site that has one, gunicorn.conf.py hands every
+    setting to the workers in FEEDSVC_* variables, as here."""
+    content = tmp_path / "content"
+    content.mkdir()
     env = {**os.environ, "FEEDSVC_STATE_DIR": str(tmp_path / "state")}
+    env["FEEDSVC_CONTENT_DIR"] = str(content)
+    if site == "site configuration":
+        (content / "_config.yml").write_text("title: A site\nurl: https://example.org\n")
+        env.update(to_environment(load_settings(env=env)))
     script = "import json, sys, feedsvc.wsgi; print(json.dumps(sorted(sys.modules)))"
     result = subprocess.run(
         [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True

@@ -41,10 +41,12 @@ def test_sample_post(sample_dir: Path, make_settings: MakeSettings) -> None:
         ("2022-05-30T11:16:46+08:00", dt.datetime(2022, 5, 30, 11, 16, 46, tzinfo=CST)),
         ("2022-05-30T03:16:46Z", dt.datetime(2022, 5, 30, 3, 16, 46, tzinfo=dt.UTC)),
         ("2022-05-30 11:16:46 -0700", dt.datetime(2022, 5, 30, 18, 16, 46, tzinfo=dt.UTC)),
-        ("2022-05-30 11:16:46", dt.datetime(2022, 5, 30, 11, 16, 46, tzinfo=CST)),
-        ("2022-05-30", dt.datetime(2022, 5, 30, tzinfo=CST)),
-        ('"2022-05-30 11:16"', dt.datetime(2022, 5, 30, 11, 16, tzinfo=CST)),
-        ("2022-05-30 11:16:46.5 +08:00", dt.datetime(2022, 5, 30, 11, 16, 46, 500000, tzinfo=CST)),
+        # without a zone: the site's, UTC unless its configuration says otherwise
+        ("2022-05-30 11:16:46", dt.datetime(2022, 5, 30, 11, 16, 46, tzinfo=dt.UTC)),
+        ("2022-05-30", dt.datetime(2022, 5, 30, tzinfo=dt.UTC)),
+        ('"2022-05-30 11:16"', dt.datetime(2022, 5, 30, 11, 16, tzinfo=dt.UTC)),
+        # to the whole second, as RSS can say it: every format gives the same instant
+        ("2022-05-30 11:16:46.5 +08:00", dt.datetime(2022, 5, 30, 11, 16, 46, tzinfo=CST)),
     ],
 )
 def test_date_forms(
@@ -68,11 +70,13 @@ def test_date_without_zone_takes_the_site_zone(
 def test_date_from_file_name_then_mtime(content_dir: Path, make_settings: MakeSettings) -> None:
     named = write_post(content_dir, "2021-03-04-hello.md", "title: T")
     post = read_post(named, make_settings())
-    assert post.date == dt.datetime(2021, 3, 4, tzinfo=CST)
+    assert post.date == dt.datetime(2021, 3, 4, tzinfo=dt.UTC)
     assert post.url == "https://news.example.com/2021/03/04/hello.html"
     plain = write_post(content_dir, "plain.md", "title: T")
     os.utime(plain, (1_600_000_000, 1_600_000_000))
-    assert read_post(plain, make_settings()).date == dt.datetime.fromtimestamp(1_600_000_000, CST)
+    assert read_post(plain, make_settings()).date == dt.datetime.fromtimestamp(
+        1_600_000_000, dt.UTC
+    )
 
 
 def test_touching_a_file_never_changes_its_id(
@@ -99,8 +103,11 @@ def test_explicit_id_and_permalink(content_dir: Path, make_settings: MakeSetting
     post = read_post(path, make_settings())
     assert post.id == "urn:uuid:1234"
     assert post.url == "https://news.example.com/about/%E6%88%91%E7%9A%84/"
+    # An id that is not a URI is made one below the site, as jekyll-feed does: Atom ids are IRIs
     guid = write_post(content_dir, "g.md", "title: T\ndate: 2022-01-01\nguid: 42")
-    assert read_post(guid, make_settings()).id == "42"
+    assert read_post(guid, make_settings()).id == "https://news.example.com/42"
+    tag = write_post(content_dir, "t.md", "title: T\ndate: 2022-01-01\nid: tag:x.org,2020:7")
+    assert read_post(tag, make_settings()).id == "tag:x.org,2020:7"
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,13 @@ from feedsvc.published.generations import (
     publish_generation,
 )
 from feedsvc.published.manifest import CURRENT, GENERATIONS, MANIFEST, current_folder, read_manifest
-from feedsvc.published.writers import InPlaceWriter, publish_all, publish_in_place
+from feedsvc.published.writers import (
+    InPlaceWriter,
+    PublishReport,
+    Writer,
+    publish_all,
+    publish_in_place,
+)
 
 T0 = 1_700_000_000
 
@@ -224,3 +230,41 @@ def test_closing_generations_removes_their_spare(tmp_path: Path) -> None:
     generations.close()
     assert not list((tmp_path / GENERATIONS).glob(".spare-*"))
     assert generations.take_spare(current_folder(tmp_path)) is None
+
+
+def _publish_with_alias(writer: Writer, documents: dict[str, bytes]) -> PublishReport:
+    for path, data in documents.items():
+        writer.put(path, data)
+    writer.alias("feed.xml", "feed.atom")
+    return writer.commit()
+
+
+@pytest.mark.parametrize("kind", ["in place", "generations"])
+def test_an_alias_is_the_same_document_linked_and_follows_it(tmp_path: Path, kind: str) -> None:
+    """jekyll-feed's /feed.xml is feedsvc's feed.atom again: the same files (and twins), the same
+    manifest entry (ETag, Last-Modified), replaced when the feed changes, kept when it does not."""
+
+    def publish(data: bytes, now: int) -> tuple[Path, PublishReport]:
+        if kind == "in place":
+            writer: Writer = InPlaceWriter(tmp_path / "out", now)
+        else:
+            writer = GenerationWriter(tmp_path / "state", now)
+        report = _publish_with_alias(writer, {"feed.atom": data, "index.html": b"<p>"})
+        folder = tmp_path / "out" if kind == "in place" else current_folder(tmp_path / "state")
+        assert folder is not None
+        return folder, report
+
+    first = b"<feed>" + b"x" * 2000 + b"</feed>"
+    folder, report = publish(first, T0)
+    manifest = read_manifest(folder)
+    assert manifest["feed.xml"] == manifest["feed.atom"]
+    for suffix in ("", ".gz", ".br"):
+        alias, target = folder / f"feed.xml{suffix}", folder / f"feed.atom{suffix}"
+        assert alias.stat().st_ino == target.stat().st_ino
+    folder, report = publish(first, T0 + 1)
+    assert report.written == 0  # nothing changed, the alias neither
+    second = b"<feed>" + b"y" * 2000 + b"</feed>"
+    folder, report = publish(second, T0 + 2)
+    assert (folder / "feed.xml").read_bytes() == second
+    assert gzip.decompress((folder / "feed.xml.gz").read_bytes()) == second
+    assert read_manifest(folder)["feed.xml"] == read_manifest(folder)["feed.atom"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -11,8 +12,10 @@ from feedsvc.errors import ConfigError
 from feedsvc.settings import (
     CONFIG_VARIABLE,
     EXAMPLE_CONTENT,
+    Settings,
     config_file_from_environment,
     load_settings,
+    load_settings_with_sources,
     setting_fields,
     settings_from_environment,
 )
@@ -24,17 +27,35 @@ SETTINGS_PAGE = REPO / "docs" / "settings.md"  # the settings table of the docs
 
 
 def test_defaults_are_the_example_site() -> None:
-    settings = load_settings(env={})
+    """With no settings at all, feedsvc publishes the bundled example, whose identity comes from
+    its own site configuration (feedsvc/example/_config.yml), not from feedsvc's defaults."""
+    settings, sources = load_settings_with_sources(env={})
     assert settings.content_dir == EXAMPLE_CONTENT
     assert settings.language == "zh-CN"
+    assert sources["language"] == f"{EXAMPLE_CONTENT / '_config.yml'}: lang"
+    assert settings.timezone == "Asia/Shanghai"
+    assert settings.site_rules == "plain"
     assert settings.item_limit == 20
 
 
 def test_default_config_file_documents_every_key_with_its_default() -> None:
+    """config/feedsvc.toml lists every key, commented out at its default: copying it changes
+    nothing, and it never hides the site's own configuration."""
     text = DEFAULT_CONFIG.read_text(encoding="utf-8")
+    written = {}
     for field in setting_fields():
-        assert f"# {field.metadata['help']}\n{field.name} = " in text, field.name
-    assert load_settings(DEFAULT_CONFIG, env={}) == load_settings(env={})
+        assert f"# {field.metadata['help']}\n# {field.name} = " in text, field.name
+        line = text.split(f"\n# {field.name} = ", 1)[1].split("\n", 1)[0]
+        written[field.name] = tomllib.loads(f"v = {line}")["v"]
+    defaults = Settings()
+    for field in setting_fields():
+        default = getattr(defaults, field.name)
+        if field.name == "content_dir":
+            assert (DEFAULT_CONFIG.parent / written["content_dir"]).resolve() == default
+        elif isinstance(default, Path):
+            assert Path(written[field.name]).expanduser() == default, field.name
+        else:
+            assert written[field.name] == default, field.name
 
 
 def test_settings_page_documents_every_key() -> None:

@@ -22,7 +22,7 @@ class Body:
     """What a feed entry shows of a post."""
 
     html: str  # full content; every href/src absolute, as feed readers do not resolve them
-    summary: str  # plain text: the writer's excerpt, else the first paragraph, cut to length
+    summary: str  # plain text: the writer's excerpt, else the first paragraph (cut to length)
 
 
 def render_body(post: Post, body: str, excerpt_length: int) -> Body:
@@ -49,13 +49,15 @@ def render_bodies(items: Sequence[tuple[Post, str]], excerpt_length: int) -> lis
     bodies = []
     for (post, _), fragment in zip(items, fragments, strict=True):
         if fragment is None:
-            bodies.append(
-                Body(html="", summary=cut(plain_text(post.excerpt or ""), excerpt_length))
-            )
+            bodies.append(Body(html="", summary=plain_text(post.excerpt or "")))
             continue
         html = lxml.html.tostring(fragment, encoding="unicode")[len("<div>") : -len("</div>")]
-        summary = plain_text(post.excerpt) if post.excerpt else _first_paragraph(fragment)
-        bodies.append(Body(html=xml_safe(html), summary=cut(summary, excerpt_length)))
+        if post.excerpt:  # the writer's own: never cut
+            summary = plain_text(post.excerpt)
+        else:
+            summary = _first_paragraph(fragment)
+            summary = cut(summary, excerpt_length) if excerpt_length else summary
+        bodies.append(Body(html=xml_safe(html), summary=summary))
     return bodies
 
 

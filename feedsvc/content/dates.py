@@ -81,6 +81,24 @@ def _common_form(text: str, zone: dt.tzinfo) -> dt.datetime | None:
         return None
 
 
+# Ruby's Time.parse reads a date and time from the start of the text and a zone from its end,
+# passing over what lies between: `2023-01-29 18:30:22 2023 -0800` (a real post's date, which
+# Jekyll publishes) is 18:30:22 at -08:00. dateutil refuses such text.
+_RUBY_READABLE = re.compile(
+    r"(\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?)?)[\s\d]*?(?:\s(Z|[+-]\d{2}:?\d{2}))?\s*",
+    re.ASCII,
+)
+
+
+def parse_date_as_ruby(text: str, zone: dt.tzinfo) -> dt.datetime | None:
+    """A date dateutil refuses read as Jekyll's Ruby reads it, or None when Ruby would not
+    either (as far as this knows): for a warning rather than a dropped post."""
+    match = _RUBY_READABLE.fullmatch(text.strip())
+    if match is None:
+        return None
+    return _common_form(f"{match.group(1)} {match.group(2) or ''}".strip(), zone)
+
+
 def date_from_file_name(name: str, zone: dt.tzinfo) -> dt.datetime | None:
     """The date of a Jekyll-style `YYYY-MM-DD-title` file name, at midnight; None without one."""
     match = _FILE_NAME_DATE.match(name)

@@ -29,6 +29,11 @@ class FrontMatterError(ValueError):
     """The front matter is missing or unusable; the message says why, in a writer's words."""
 
 
+class NoFrontMatterError(FrontMatterError):
+    """The text has no front matter at all: an error in a plain folder, a post still in a
+    Jekyll site's `_posts` (Jekyll publishes those too)."""
+
+
 class _StrictYAMLHandler(YAMLHandler):
     """python-frontmatter's YAML handler with our loader and one-line errors."""
 
@@ -53,9 +58,9 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
     """
     text = text.strip()
     if not text:
-        raise FrontMatterError("empty file")
+        raise NoFrontMatterError("empty file")
     if not _HANDLER.detect(text):
-        raise FrontMatterError("no YAML front matter: a post starts with a line '---'")
+        raise NoFrontMatterError("no YAML front matter: a post starts with a line '---'")
     try:
         fm, body = _HANDLER.split(text)
     except ValueError:
@@ -76,7 +81,7 @@ def body_only(text: str) -> str:
     Raises FrontMatterError if the text no longer has front matter."""
     text = text.strip()
     if not _HANDLER.detect(text):
-        raise FrontMatterError("no YAML front matter: a post starts with a line '---'")
+        raise NoFrontMatterError("no YAML front matter: a post starts with a line '---'")
     try:
         return _HANDLER.split(text)[1].strip()
     except ValueError:

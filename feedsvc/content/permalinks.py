@@ -8,14 +8,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
 
-# Jekyll's named styles (https://jekyllrb.com/docs/permalinks/#built-in-formats).
-STYLES = {
-    "date": "/:categories/:year/:month/:day/:title:output_ext",
-    "pretty": "/:categories/:year/:month/:day/:title/",
-    "ordinal": "/:categories/:year/:y_day/:title:output_ext",
-    "weekdate": "/:categories/:year/W:week/:short_day/:title:output_ext",
-    "none": "/:categories/:title:output_ext",
-}
+from feedsvc.site_config import PERMALINK_STYLES
+
 _PLACEHOLDER = re.compile(r":([a-z_]+)")
 _SAFE_IN_PATH = "/:@!$&'()*+,;=-._~%"
 
@@ -25,8 +19,9 @@ class PermalinkParts:
     """What a permalink pattern can refer to."""
 
     date: dt.datetime  # in the site's time zone, as Jekyll uses it
-    title: str  # the file name without its date prefix and extension
+    title: str  # the file name without its date prefix and extension, or the post's `slug`
     categories: Sequence[str]
+    slug: str | None = None  # `:slug` when it is not `title` lower-cased (Jekyll's slugify)
 
 
 _FIELDS: dict[str, Callable[[PermalinkParts], str]] = {
@@ -46,24 +41,36 @@ _FIELDS: dict[str, Callable[[PermalinkParts], str]] = {
     "minute": lambda p: f"{p.date:%M}",
     "second": lambda p: f"{p.date:%S}",
     "title": lambda p: _segment(p.title),
-    "slug": lambda p: _segment(p.title.lower()),
-    "categories": lambda p: "/".join(_segment(c.lower()) for c in p.categories),
+    "slug": lambda p: _segment(p.title.lower() if p.slug is None else p.slug),
+    "categories": lambda p: "/".join(
+        _segment(name) for name in dict.fromkeys(c.lower() for c in p.categories)
+    ),
     "output_ext": lambda p: ".html",
 }
 
 
 def expand(pattern: str, parts: PermalinkParts) -> str:
     """The site-relative path a pattern gives for one post (unknown placeholders stay as text)."""
-    pattern = STYLES.get(pattern, pattern)
+    pattern = PERMALINK_STYLES.get(pattern, pattern)
     path = _PLACEHOLDER.sub(
         lambda m: _FIELDS[m.group(1)](parts) if m.group(1) in _FIELDS else m.group(0), pattern
     )
     return re.sub(r"/{2,}", "/", path)
 
 
+def is_absolute(url: str) -> bool:
+    """Whether a URL names its scheme and host (`https://…`)."""
+    return re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", url) is not None
+
+
+def has_scheme(text: str) -> bool:
+    """Whether text is a URI of its own (`https://…`, `tag:…`, `urn:…`), not a relative path."""
+    return re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:[^/\\]", text) is not None or is_absolute(text)
+
+
 def absolute(site_url: str, path: str) -> str:
     """Join a site-relative path (or keep a full URL) and percent-encode what a URI may not hold."""
-    if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", path):
+    if is_absolute(path):
         return quote(path, safe=_SAFE_IN_PATH + "?#[]")
     return site_url + quote(path.lstrip("/"), safe=_SAFE_IN_PATH + "?#")
 

@@ -3,21 +3,32 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from feedsvc.content import jekyll as jekyll_rules
 from feedsvc.content import permalinks
-from feedsvc.content.dates import date_from_file_name, parse_date
+from feedsvc.content.dates import date_from_file_name, parse_date, parse_date_as_ruby
 from feedsvc.content.files import FileText, UnreadableFile, read_text
-from feedsvc.content.matter import FrontMatterError, body_only, split_front_matter
+from feedsvc.content.matter import (
+    FrontMatterError,
+    NoFrontMatterError,
+    body_only,
+    split_front_matter,
+)
 from feedsvc.content.text import squash_spaces, xml_safe
 from feedsvc.errors import PostError
 from feedsvc.settings import Settings
 
+logger = logging.getLogger(__name__)
+
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown", ".txt"})
+_DATED_NAME = re.compile(r"^\d{4}-\d{2}-\d{2}-")
 
 
 @dataclass(frozen=True)
@@ -46,6 +57,14 @@ class Post:
     mtime_ns: int  # file identity, so a later refresh can tell what changed
     size: int
     inode: int
+    # The categories the entry names, when not all of `categories`: a Jekyll post's singular
+    # `category` alone, as jekyll-feed writes it (`categories` still place it in feeds and URL).
+    shown_categories: tuple[str, ...] | None = None
+
+    @property
+    def entry_categories(self) -> tuple[str, ...]:
+        """The categories a feed entry names."""
+        return self.categories if self.shown_categories is None else self.shown_categories
 
 
 def read_post(path: Path, settings: Settings) -> Post:
@@ -92,6 +111,11 @@ def _read_in_stages(
             continue
         try:
             splits.append((file, *split_front_matter(file.text)))
+        except NoFrontMatterError as exc:
+            if settings.site_rules == "jekyll":  # Jekyll publishes a post without front matter
+                splits.append((file, {}, file.text.strip()))
+            else:
+                splits.append(PostError(path, str(exc)))
         except FrontMatterError as exc:
             splits.append(PostError(path, str(exc)))
     results: list[tuple[Post, str] | PostError] = []
@@ -116,7 +140,12 @@ def load_body(post: Post, settings: Settings) -> str:
     try:
         file = read_text(path, settings.content_dir, settings.max_post_bytes)
         if file.digest == post.digest:
-            return xml_safe(body_only(file.text))
+            try:
+                return xml_safe(body_only(file.text))
+            except NoFrontMatterError:
+                if settings.site_rules != "jekyll":
+                    raise
+                return xml_safe(file.text.strip())
     except (UnreadableFile, FrontMatterError):
         pass  # read whole below, which says why
     return read_post_and_body(path, settings)[1]
@@ -124,41 +153,74 @@ def load_body(post: Post, settings: Settings) -> str:
 
 def _build(path: Path, meta: dict[str, Any], file: FileText, settings: Settings) -> Post:
     source = _source(path, settings.content_dir)
+    jekyll = settings.site_rules == "jekyll"
     zone = settings.zone
-    title = _title(meta.get("title"))
+    slug = _slug(meta, path.name, jekyll)
     info = file.info
     date, date_is_stable = _date(meta, path, info, zone)
     updated_raw = _first(meta, "last_modified_at", "updated", "modified")
-    updated = parse_date(updated_raw, zone) if updated_raw is not None else date
-    categories = _names(meta, "category", "categories")
+    updated = _whole_seconds(parse_date(updated_raw, zone)) if updated_raw is not None else date
+    shown: tuple[str, ...] | None = None
+    if jekyll:  # the folders above `_posts`, then `categories`, then `category`, as Jekyll
+        plural = _names({"categories": meta.get("categories")}, "category", "categories")
+        singular = _names({"category": meta.get("category")}, "category", "categories")
+        from_path = jekyll_rules.categories_from_path(source)
+        categories = tuple(dict.fromkeys((*from_path, *plural, *singular)))
+        shown = singular or None
+    else:
+        categories = _names(meta, "category", "categories")
     tags = _names(meta, "tag", "tags")
     if len(categories) + len(tags) > settings.max_terms_per_post:
         raise ValueError(
             f"{len(categories)} categories and {len(tags)} tags: at most "
             f"{settings.max_terms_per_post} in all (max_terms_per_post)"
         )
-    url = _url(meta, path, date, categories, settings)
-    explicit_id = _first(meta, "id", "guid")
+    url_path = _url_path(meta, slug, date, categories, settings)
+    url = permalinks.absolute(settings.site_url, url_path)
+    if jekyll:  # jekyll-feed's id, whatever the front matter says: subscribers see no repeat
+        post_id, explicit = (
+            permalinks.absolute(settings.site_url, jekyll_rules.post_id_path(url_path, slug)),
+            False,
+        )
+    else:
+        explicit_id = _first(meta, "id", "guid")
+        post_id = _id(explicit_id, url, date_is_stable, source, settings)
+        explicit = explicit_id is not None
+    title = _title(meta.get("title"), jekyll_rules.titleize(slug) if jekyll else None)
+    suffix = path.suffix.lower()
     return Post(
         source=source,
-        title=title,
+        title=jekyll_rules.feed_title(title) if jekyll else title,
         date=date,
         epoch=date.timestamp(),
         updated=updated,
         categories=categories,
         tags=tags,
         author=_author(meta.get("author")),
-        excerpt=_excerpt(meta),
-        is_markdown=path.suffix.lower() in MARKDOWN_SUFFIXES,
+        excerpt=_excerpt(meta, ("description", "excerpt") if jekyll else _EXCERPT_KEYS),
+        is_markdown=suffix in (jekyll_rules.MARKDOWN_EXTENSIONS if jekyll else MARKDOWN_SUFFIXES),
         url=url,
-        id=_id(explicit_id, url, date_is_stable, source, settings),
-        id_is_explicit=explicit_id is not None,
-        published=meta.get("published") is not False,
+        id=post_id,
+        id_is_explicit=explicit,
+        published=meta.get("published") is not False or settings.unpublished,
         digest=file.digest,
         mtime_ns=info.st_mtime_ns,
         size=info.st_size,
         inode=info.st_ino,
+        shown_categories=shown,
     )
+
+
+def _slug(meta: dict[str, Any], name: str, jekyll: bool) -> str:
+    """The post's slug: its `slug`, else its file name without its date and extension."""
+    written = meta.get("slug")
+    if isinstance(written, str | int) and not isinstance(written, bool) and str(written).strip():
+        return xml_safe(str(written).strip())
+    from_name = jekyll_rules.name_slug(name) if jekyll else None
+    if from_name is not None:
+        return from_name
+    stem = name.rsplit(".", 1)[0]
+    return stem[11:] if _DATED_NAME.match(name) else stem
 
 
 def _source(path: Path, root: Path) -> str:
@@ -176,12 +238,18 @@ def _first(meta: dict[str, Any], *keys: str) -> Any:
     return None
 
 
-def _title(value: Any) -> str:
+def _title(value: Any, default: str | None) -> str:
+    """The title as written; without one, `default` (a Jekyll site's, from the slug) or an
+    error. A Jekyll site's title may be a number (`title: 2022`), as Jekyll shows it."""
     if value is None:
+        if default:
+            return default
         raise ValueError("no title: front matter needs `title: ...`")
+    if default is not None and isinstance(value, int | float) and not isinstance(value, bool):
+        value = str(value)
     if not isinstance(value, str):
         raise ValueError(f"title must be text, got {type(value).__name__} {value!r:.60}")
-    title = squash_spaces(xml_safe(value))
+    title = squash_spaces(xml_safe(str(value)))
     if not title:
         raise ValueError("title is empty")
     return title
@@ -190,16 +258,31 @@ def _title(value: Any) -> str:
 def _date(
     meta: dict[str, Any], path: Path, info: os.stat_result, zone: dt.tzinfo
 ) -> tuple[dt.datetime, bool]:
-    """The post's date and whether it comes from the post itself (not from the file's mtime)."""
-    if meta.get("date") is not None:
-        try:
-            return parse_date(meta["date"], zone), True
-        except ValueError as exc:
-            raise ValueError(f"date: {exc}") from None
+    """The post's date, to the whole second, and whether it comes from the post itself (not
+    from the file's mtime). A front-matter date dateutil cannot read is read as Jekyll's Ruby
+    reads it, else the file name's date is taken, with a warning either way: Jekyll would
+    publish the post, so dropping it would lose one."""
+    written = meta.get("date")
     from_name = date_from_file_name(path.name, zone)
+    if written is not None:
+        try:
+            return _whole_seconds(parse_date(written, zone)), True
+        except ValueError as exc:
+            as_ruby = parse_date_as_ruby(written, zone) if isinstance(written, str) else None
+            if as_ruby is not None:
+                logger.warning("%s: date: %s; read as Jekyll reads it: %s", path, exc, as_ruby)
+                return _whole_seconds(as_ruby), True
+            if from_name is None:
+                raise ValueError(f"date: {exc}") from None
+            logger.warning("%s: date: %s; the file name's date is used", path, exc)
     if from_name is not None:
         return from_name, True
-    return dt.datetime.fromtimestamp(info.st_mtime, tz=zone), False
+    return _whole_seconds(dt.datetime.fromtimestamp(info.st_mtime, tz=zone)), False
+
+
+def _whole_seconds(date: dt.datetime) -> dt.datetime:
+    """Feeds state dates to the second (RSS cannot say more): every format the same instant."""
+    return date.replace(microsecond=0)
 
 
 def _names(meta: dict[str, Any], singular: str, plural: str) -> tuple[str, ...]:
@@ -232,8 +315,13 @@ def _author(value: Any) -> str | None:
     return squash_spaces(xml_safe(str(value))) or None
 
 
-def _excerpt(meta: dict[str, Any]) -> str | None:
-    value = _first(meta, "excerpt", "description", "summary")
+_EXCERPT_KEYS = ("excerpt", "description", "summary")
+
+
+def _excerpt(meta: dict[str, Any], keys: tuple[str, ...]) -> str | None:
+    """The writer's own summary: the first of `keys` present (jekyll-feed prefers a post's
+    `description` to its `excerpt`)."""
+    value = _first(meta, *keys)
     if value is None:
         return None
     if not isinstance(value, str):
@@ -241,32 +329,41 @@ def _excerpt(meta: dict[str, Any]) -> str | None:
     return squash_spaces(xml_safe(value)) or None
 
 
-def _url(
-    meta: dict[str, Any], path: Path, date: dt.datetime, categories: tuple[str, ...], s: Settings
+def _url_path(
+    meta: dict[str, Any], slug: str, date: dt.datetime, categories: tuple[str, ...], s: Settings
 ) -> str:
+    """The post's site-relative URL: its own `permalink` or the site's pattern, placeholders
+    filled in either way (Jekyll fills them in a post's own permalink too)."""
+    pattern = s.permalink
     explicit = meta.get("permalink")
     if explicit is not None:
         if not isinstance(explicit, str) or not explicit.strip():
             raise ValueError("permalink must be non-empty text")
-        return permalinks.absolute(s.site_url, xml_safe(explicit.strip()))
-    stem = path.name.rsplit(".", 1)[0]
-    title = stem[11:] if date_from_file_name(path.name, s.zone) is not None else stem
+        pattern = xml_safe(explicit.strip())
+        if permalinks.is_absolute(pattern):
+            return pattern
+    if s.site_rules == "jekyll":  # Jekyll's :title keeps case and some punctuation
+        title, url_slug = jekyll_rules.slugify_pretty(slug), jekyll_rules.slugify_default(slug)
+    else:
+        title, url_slug = slug, None
     parts = permalinks.PermalinkParts(
-        date=date.astimezone(s.zone), title=title, categories=categories
+        date=date.astimezone(s.zone), title=title, categories=categories, slug=url_slug
     )
-    return permalinks.absolute(s.site_url, permalinks.expand(s.permalink, parts))
+    path = permalinks.expand(pattern, parts)
+    return path if path.startswith("/") else "/" + path
 
 
 def _id(explicit: Any, url: str, date_is_stable: bool, source: str, s: Settings) -> str:
-    """The entry id. A permalink built from the file's mtime would change on every touch, so such a
-    post is identified by its path instead."""
+    """The entry id. A written id that is not a URL is made one below the site's URL, as
+    jekyll-feed makes it (Atom ids must be IRIs). A permalink built from the file's mtime would
+    change on every touch, so such a post is identified by its path instead."""
     if explicit is not None:
         if isinstance(explicit, bool) or not isinstance(explicit, str | int):
             raise ValueError(f"id must be text, got {type(explicit).__name__}")
         text = xml_safe(str(explicit)).strip()
         if not text:
             raise ValueError("id is empty")
-        return text
+        return text if permalinks.has_scheme(text) else permalinks.absolute(s.site_url, text)
     if date_is_stable:
         return url
     return permalinks.absolute(s.site_url, "/" + source)

@@ -7,7 +7,9 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from feedsvc.content.jekyll import POST_EXTENSIONS, is_excluded, is_post_source, name_slug
 from feedsvc.errors import PostError
+from feedsvc.site_config import POSTS_FOLDER
 
 POST_SUFFIXES = (".md", ".markdown", ".html", ".htm", ".txt")
 
@@ -26,56 +28,87 @@ class ScanResult:
     errors: list[PostError] = field(default_factory=list)  # folders that could not be listed
 
 
-def scan(root: Path, exclude: Collection[str] = ()) -> ScanResult:
+def scan(root: Path, exclude: Collection[str] = (), jekyll: bool = False) -> ScanResult:
     """Every name under root that looks like a post, with its stamp.
 
-    Hidden files and folders and folders named in `exclude` are skipped. Symlinked folders are not
-    followed (they could loop or leave the content directory); anything named like a post is
-    listed whatever it is, so that reading it can report a directory, FIFO or bad link by name.
-    This runs on every refresh over every file (100,000 stats take a few tenths of a second), so
-    it works on strings and directory descriptors rather than Path objects.
+    Hidden files and folders and what `exclude` names are skipped. For a Jekyll site (`jekyll`)
+    only dated files in `_posts` folders are posts, and other `_`-prefixed folders are not read
+    (`_drafts`, `_site`, `_includes`...). Symlinked folders are not followed (they could loop or
+    leave the content directory); anything named like a post is listed whatever it is, so that
+    reading it can report a directory, FIFO or bad link by name. This runs on every refresh over
+    every file (100,000 stats take a few tenths of a second), so it works on strings and
+    directory descriptors rather than Path objects.
     """
     result = ScanResult()
-    _walk(str(root), "", frozenset(exclude), result)
+    _walk(str(root), "", _Exclusion(exclude), jekyll, False, result)
     return result
 
 
-def _walk(folder: str, prefix: str, exclude: frozenset[str], result: ScanResult) -> None:
+class _Exclusion:
+    """`exclude` entries sorted for speed: names (a set lookup per file), paths, and globs."""
+
+    def __init__(self, exclude: Collection[str]) -> None:
+        entries = [entry.strip("/") for entry in exclude if entry.strip("/")]
+        self.entries = entries
+        self.names = frozenset(e for e in entries if "/" not in e and not _is_glob(e))
+        self.others = [e for e in entries if "/" in e or _is_glob(e)]
+
+    def __call__(self, name: str, source: str) -> bool:
+        return name in self.names or bool(self.others and is_excluded(source, self.others))
+
+
+def _is_glob(entry: str) -> bool:
+    return any(ch in entry for ch in "*?[")
+
+
+def _walk(
+    folder: str, prefix: str, exclude: _Exclusion, jekyll: bool, in_posts: bool, result: ScanResult
+) -> None:
     try:
         descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     except OSError as exc:
         result.errors.append(PostError(Path(folder), f"cannot list folder: {exc.strerror}"))
         return
     stamps, stat = result.stamps, os.stat  # locals: this loop runs once per file
+    suffixes = POST_EXTENSIONS if jekyll else POST_SUFFIXES
     try:
         with os.scandir(descriptor) as entries:
             listed = list(entries)
         for entry in listed:
             name = entry.name
-            if name[0] == ".":
+            if name[0] == "." or exclude(name, prefix + name):
                 continue
-            if name.lower().endswith(POST_SUFFIXES):
+            if name.lower().endswith(suffixes) and (not jekyll or in_posts):
+                if jekyll and name_slug(name) is None:
+                    continue  # Jekyll reads only dated names in _posts
                 try:
                     info = stat(name, dir_fd=descriptor)  # through a symlink, without opening
                 except OSError:  # a broken link or a loop: reading it will say which
                     stamps[prefix + name] = None
                 else:
                     stamps[prefix + name] = (info.st_mtime_ns, info.st_size, info.st_ino)
-            elif entry.is_dir(follow_symlinks=False) and name not in exclude:
-                _walk(os.path.join(folder, name), f"{prefix}{name}/", exclude, result)
+            elif entry.is_dir(follow_symlinks=False):
+                posts = in_posts or name == POSTS_FOLDER
+                if jekyll and name[0] == "_" and not posts:
+                    continue  # _drafts, _site, _layouts...: never posts in a Jekyll site
+                _walk(
+                    os.path.join(folder, name), f"{prefix}{name}/", exclude, jekyll, posts, result
+                )
     except OSError as exc:
         result.errors.append(PostError(Path(folder), f"cannot list folder: {exc.strerror}"))
     finally:
         os.close(descriptor)
 
 
-def is_candidate(source: str, exclude: Collection[str] = ()) -> bool:
+def is_candidate(source: str, exclude: Collection[str] = (), jekyll: bool = False) -> bool:
     """Whether scan would list this source (a path below the root, with `/`)."""
+    if jekyll:
+        return is_post_source(source, exclude)
     parts = source.split("/")
     return (
         source.lower().endswith(POST_SUFFIXES)
         and not any(part.startswith(".") or part == "" for part in parts)
-        and not any(part in exclude for part in parts[:-1])
+        and not is_excluded(source, exclude)
     )
 
 

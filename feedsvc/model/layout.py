@@ -52,7 +52,13 @@ FORMATS: dict[FeedFormat, FormatInfo] = {
 # Suffix of each feed format's documents -> its media type.
 FEED_MEDIA_TYPES = {f".{fmt.value}": info.media_type for fmt, info in FORMATS.items()}
 # Media types of every document suffix in the published set, feeds included.
-MEDIA_TYPES = {**FEED_MEDIA_TYPES, ".opml": "text/x-opml", PAGE_SUFFIX: "text/html"}
+# `.xml`: a feed's Atom document published again where an earlier feed was (model/aliases.py).
+MEDIA_TYPES = {
+    **FEED_MEDIA_TYPES,
+    ".xml": FEED_MEDIA_TYPES[".atom"],
+    ".opml": "text/x-opml",
+    PAGE_SUFFIX: "text/html",
+}
 
 ARCHIVE_FOLDER = "archives"  # every feed's archive pages (model/archives.py), below this folder
 # A full archive page's path: archives/<the feed's path without its suffix>/<n>.<format>. It

@@ -16,6 +16,7 @@ from typing import Any
 from feedsvc.content.body import render_bodies
 from feedsvc.content.posts import Post, load_body
 from feedsvc.errors import PostError, RefreshCancelledError
+from feedsvc.model.aliases import feed_aliases
 from feedsvc.model.archives import feed_history, feed_pages, page_history
 from feedsvc.model.index import Index
 from feedsvc.model.kinds import FeedKey
@@ -112,6 +113,8 @@ class DocumentRenderer:
                 writer.put(path, render_opml(index, self.settings, fmt))
                 rendered += 1
         writer.put(INDEX_PATH, render_index_page(index, self.settings))
+        for alias, target in feed_aliases(self.settings, index.feeds).items():
+            writer.alias(alias, target)
         return rendered
 
     def _stale(

@@ -112,6 +112,22 @@ def write_document(
     return DocumentInfo(info.sha256, info.length, info.changed, encoded)
 
 
+def link_document(folder: Path, target: str, alias: str) -> None:
+    """Publish the document at `target` also at `alias`: each of its files (and compressed
+    twins) hard-linked, replacing what `alias` held in one rename, so a reader sees the old or
+    the new document; a twin the target lacks is removed from the alias too."""
+    for suffix in SUFFIXES:
+        source, destination = folder / (target + suffix), folder / (alias + suffix)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        if not source.exists():
+            destination.unlink(missing_ok=True)
+            continue
+        temporary = destination.with_name(f".tmp-{destination.name}-{os.getpid()}.link")
+        temporary.unlink(missing_ok=True)
+        os.link(source, temporary)
+        os.replace(temporary, destination)
+
+
 def present(folder: Path, path: str, info: DocumentInfo) -> bool:
     try:
         return (folder / path).stat().st_size == info.length and all(

@@ -129,7 +129,7 @@ class GenerationWriter(WriterBase):
     def commit(self) -> PublishReport:
         """Switch `current` to the new generation, unless nothing changed at all."""
         gone = self.previous.keys() - self._infos.keys()
-        written = len(self._writes)
+        written = len(self._writes) + len(self._aliases)
         report = PublishReport(written, len(self._infos) - written, len(gone), tuple(self._writes))
         if self.current is not None and not written and not gone:
             self.abort()
@@ -138,6 +138,7 @@ class GenerationWriter(WriterBase):
             self._linking.finish()
             self._background.finish()
             self._infos.update((path, write.result()) for path, write in self._writes.items())
+            self._link_aliases()
             for path in gone:  # linked with the rest, but no longer published
                 for suffix in SUFFIXES:
                     (self.folder / (path + suffix)).unlink()

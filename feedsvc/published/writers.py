@@ -24,7 +24,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from feedsvc.published.disk import present, umask_hides_files, write_document, write_manifest
+from feedsvc.published.disk import (
+    link_document,
+    present,
+    umask_hides_files,
+    write_document,
+    write_manifest,
+)
 from feedsvc.published.manifest import SUFFIXES, DocumentInfo, read_manifest
 
 
@@ -47,6 +53,7 @@ class Writer(Protocol):
     def write_now(self, path: str, data: bytes) -> tuple[DocumentInfo, bool]: ...
     def record(self, path: str, info: DocumentInfo, written: bool) -> None: ...
     def keep(self, path: str) -> None: ...
+    def alias(self, path: str, target: str) -> None: ...
     def commit(self) -> PublishReport: ...
     def abort(self) -> None: ...
 
@@ -109,6 +116,7 @@ class WriterBase:
         self._fix_mode = umask_hides_files()  # read once per publish, where files are written
         self._infos: dict[str, DocumentInfo] = {}
         self._writes: dict[str, Future[DocumentInfo]] = {}
+        self._aliases: dict[str, str] = {}  # alias path -> its target, to link at commit
         self._background = _Background()
 
     def _must_write(self, path: str, info: DocumentInfo, changed: bool) -> bool:
@@ -145,6 +153,25 @@ class WriterBase:
         """Carry a document over as the previous publish left it."""
         self._infos[path] = self.previous[path]
 
+    def alias(self, path: str, target: str) -> None:
+        """Publish the document put or kept at `target` also at `path`, the very same files
+        (where readers of an earlier feed look: jekyll-feed's /feed.xml). Call it after the
+        target; the files are linked at commit, once every write is done."""
+        info = self._infos[target]
+        self._infos[path] = info
+        if self.previous.get(path) != info or not self._alias_in_place(path, info):
+            self._aliases[path] = target
+
+    def _alias_in_place(self, path: str, info: DocumentInfo) -> bool:
+        """Whether an unchanged alias's files are there as they should be."""
+        return True
+
+    def _link_aliases(self) -> None:
+        """Link each alias that changed to its target, now written and compressed."""
+        for path, target in self._aliases.items():
+            link_document(self.folder, target, path)
+            self._infos[path] = self._infos[target]
+
 
 class InPlaceWriter(WriterBase):
     """Publishes into a folder that is served as it is (`feedsvc build OUT_DIR`): each file is
@@ -173,11 +200,15 @@ class InPlaceWriter(WriterBase):
     def _must_write(self, path: str, info: DocumentInfo, changed: bool) -> bool:
         return changed or not present(self.folder, path, info)  # a lost file is written again
 
+    def _alias_in_place(self, path: str, info: DocumentInfo) -> bool:
+        return present(self.folder, path, info)
+
     def commit(self) -> PublishReport:
         """Remove the documents not published this time and record the manifest."""
         self._background.finish()
         self._infos.update((path, write.result()) for path, write in self._writes.items())
-        written = len(self._writes)
+        self._link_aliases()
+        written = len(self._writes) + len(self._aliases)
         gone = self.previous.keys() - self._infos.keys()
         for path in gone:
             for suffix in SUFFIXES:

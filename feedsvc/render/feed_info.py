@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from feedsvc.content.jekyll import feed_title as jekyll_feed_title
 from feedsvc.content.posts import Post
 from feedsvc.content.text import xml_safe
 from feedsvc.model.kinds import FeedKey, FeedKind
@@ -21,7 +22,10 @@ def feed_title(key: FeedKey, settings: Settings) -> str:
         FeedKind.CATEGORY: settings.category_feed_title,
         FeedKind.TAG: settings.tag_feed_title,
     }[key.kind]
-    return xml_safe(template.format(name=key.name, site_title=settings.site_title))
+    site_title = settings.site_title
+    if settings.site_rules == "jekyll":  # as jekyll-feed shows it: `site.title | smartify`
+        site_title = jekyll_feed_title(site_title)
+    return xml_safe(template.format(name=key.name, site_title=site_title))
 
 
 def feed_updated(posts: Sequence[Post]) -> dt.datetime:

@@ -39,7 +39,7 @@ def render_page_entry(post: Post, body: Body, settings: Settings) -> bytes:
     base = settings.feeds_base
     terms = [
         _Link(page_url(base, FeedKey(FeedKind.CATEGORY, slugify(name), name)), name)
-        for name in post.categories
+        for name in post.entry_categories
     ]
     terms += [
         _Link(page_url(base, FeedKey(FeedKind.TAG, slugify(name), name)), f"#{name}")

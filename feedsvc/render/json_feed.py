@@ -69,9 +69,10 @@ def feed_head(
         if history.archive
         else feed_url(base, key, fmt),
         "description": xml_safe(settings.site_description) or title,
-        "language": settings.language,
-        "authors": [{"name": xml_safe(settings.site_author)}],
+        "authors": [{"name": xml_safe(settings.author_name)}],
     }
+    if settings.language:
+        fields["language"] = settings.language
     if settings.websub_hub:
         fields["hubs"] = [{"type": "WebSub", "url": settings.websub_hub}]
     if history.previous:
@@ -90,7 +91,7 @@ def post_item(post: Post, body: Body, settings: Settings) -> bytes:
     fields["date_modified"] = post.updated.isoformat()
     if post.author:
         fields["authors"] = [{"name": post.author}]
-    terms = list(dict.fromkeys([*post.categories, *post.tags]))
+    terms = list(dict.fromkeys([*post.entry_categories, *post.tags]))
     if terms:
         fields["tags"] = terms
     return item(fields)

@@ -21,6 +21,7 @@ from feedgen.feed import FeedGenerator
 from feedsvc.content.body import Body
 from feedsvc.content.posts import Post
 from feedsvc.content.text import xml_safe
+from feedsvc.model.aliases import earlier_feed_id
 from feedsvc.model.archives import NO_HISTORY, History, archive_url
 from feedsvc.model.kinds import KIND_FOLDERS, SITE_FEED, FeedKey, FeedKind
 from feedsvc.model.layout import FORMATS, FeedFormat, feed_url
@@ -81,13 +82,14 @@ def feed_generator(
     # RSS <author> needs an e-mail; dc:creator does not. Registered directly: load_extension
     # imports the module again on every call.
     fg.register_extension("dc", DcExtension, DcEntryExtension, atom=False, rss=True)
-    fg.id(feed)
+    fg.id(earlier_feed_id(settings, key) or feed)  # a Jekyll site's feed keeps jekyll-feed's id
     fg.title(feed_title(key, settings))
     fg.link(href=self_url, rel="self", type=FORMATS[fmt].media_type)
     fg.link(href=settings.site_url, rel="alternate", type="text/html")
     fg.description(xml_safe(settings.site_description) or fg.title())
-    fg.language(settings.language)
-    fg.author(name=xml_safe(settings.site_author))
+    if settings.language:
+        fg.language(settings.language)
+    fg.author(name=xml_safe(settings.author_name))
     fg.generator(GENERATOR, uri=GENERATOR_URI)  # no version: an upgrade must not change bytes
     fg.updated(feed_updated(posts))
     hints = polling_hints(settings)
@@ -216,7 +218,7 @@ def fill_entry(entry: FeedEntry, post: Post, body: Body, settings: Settings) -> 
     if post.author:
         entry.author(name=post.author)
         entry.dc.dc_creator(post.author)
-    terms = [(FeedKind.CATEGORY, name) for name in post.categories]
+    terms = [(FeedKind.CATEGORY, name) for name in post.entry_categories]
     terms += [(FeedKind.TAG, name) for name in post.tags]
     if terms:
         base = settings.feeds_base

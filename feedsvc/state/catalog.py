@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 CATALOG_FILE = "catalog.sqlite"
 PARALLEL_READS = 1000  # fewer changed files are read in this process: forking costs more
 READ_BATCH = 250  # files per task handed to a worker
-_FORMAT = 2  # bump when Post or Reading change shape: an old file is then simply ignored
+_FORMAT = 3  # bump when Post or Reading change shape: an old file is then simply ignored
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ class Catalog:
         root = settings.content_dir
         if not root.is_dir():
             raise ContentUnavailableError(f"content directory {root} is missing or not a directory")
-        found = scan(root, settings.exclude)
+        found = scan(root, settings.exclude, settings.site_rules == "jekyll")
         if any(error.path == root for error in found.errors):
             raise ContentUnavailableError(f"content directory {root} cannot be listed")
         stamps = found.stamps
@@ -145,7 +145,7 @@ class Catalog:
         )
         update = CatalogUpdate(catalog, read=0)
         for source in sorted(set(sources)):
-            if not is_candidate(source, settings.exclude):
+            if not is_candidate(source, settings.exclude, settings.site_rules == "jekyll"):
                 continue
             old = readings.get(source)
             stamp = stat_stamp(root / source)

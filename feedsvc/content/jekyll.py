@@ -1,0 +1,139 @@
+"""Jekyll's rules for what a post is and what it is called: `_posts` folders, dated file names,
+categories from the folders above `_posts`, slugs, titles, and the entry id jekyll-feed gives.
+
+Learned from Jekyll 4.3's reader, Document and URL drop, and checked against real Jekyll and
+jekyll-feed on the sites in tests/sites (tests/test_jekyll_sites.py).
+"""
+
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+import unicodedata
+from collections.abc import Collection
+from fnmatch import fnmatchcase
+
+from markdown_it import MarkdownIt
+
+from feedsvc.site_config import POSTS_FOLDER
+
+# Jekyll's Document::DATE_FILENAME_MATCHER: `2023-01-29-slug.md`, in any folder below `_posts`.
+_DATED_NAME = re.compile(r"^(\d{2,4}-\d{1,2}-\d{1,2})-(.*)(\.[^.]+)$")
+# Extensions Jekyll renders as Markdown (its `markdown_ext` default); others go out as written.
+MARKDOWN_EXTENSIONS = frozenset({".markdown", ".mkdown", ".mkdn", ".mkd", ".md"})
+POST_EXTENSIONS = (*MARKDOWN_EXTENSIONS, ".html", ".htm", ".txt")
+# Characters Jekyll's "pretty" slugify keeps (besides letters and digits of any script).
+_PRETTY_KEPT = frozenset("._~!$&'()+,;=@")
+_TAGS = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->|<[^>]*>", re.DOTALL | re.IGNORECASE)
+
+
+def is_post_source(source: str, exclude: Collection[str] = ()) -> bool:
+    """Whether Jekyll reads `source` (a path below the site root, with `/`) as a post: a dated
+    file name in a `_posts` folder whose folders above are neither hidden, nor `_`-prefixed,
+    nor excluded."""
+    parts = source.split("/")
+    if POSTS_FOLDER not in parts[:-1]:
+        return False
+    above = parts[: parts.index(POSTS_FOLDER)]
+    if any(part[:1] in ("_", ".", "") for part in above) or any(
+        part[:1] in (".", "") for part in parts
+    ):
+        return False
+    if is_excluded(source, exclude):
+        return False
+    return _DATED_NAME.match(parts[-1]) is not None and parts[-1].lower().endswith(POST_EXTENSIONS)
+
+
+def is_excluded(source: str, exclude: Collection[str]) -> bool:
+    """Whether a path (with `/`) falls under an `exclude` entry: a name (matched against every
+    part: `node_modules`, `README.md`), a path below the root (`vendor/bundle`, `old/`), or a
+    glob of either (`*.draft.md`), as Jekyll's `exclude` and feedsvc's own."""
+    parts = source.split("/")
+    for entry in exclude:
+        pattern = entry.strip("/")
+        if not pattern:
+            continue
+        if "/" in pattern:
+            if (
+                source == pattern
+                or source.startswith(pattern + "/")
+                or fnmatchcase(source, pattern)
+            ):
+                return True
+        elif any(part == pattern or fnmatchcase(part, pattern) for part in parts):
+            return True
+    return False
+
+
+def categories_from_path(source: str) -> tuple[str, ...]:
+    """The folders above a post's `_posts` folder: `blog/_posts/x.md` is in category `blog`."""
+    parts = source.split("/")
+    if POSTS_FOLDER not in parts[:-1]:
+        return ()
+    return tuple(parts[: parts.index(POSTS_FOLDER)])
+
+
+def name_slug(file_name: str) -> str | None:
+    """The slug a dated file name gives (`2023-01-29-jekyll-4-4-1-released.md` gives
+    `jekyll-4-4-1-released`); None for a name without Jekyll's date."""
+    match = _DATED_NAME.match(file_name)
+    return match.group(2) if match else None
+
+
+def titleize(slug: str) -> str:
+    """The title Jekyll gives a post without one: each word of its slug capitalised."""
+    return " ".join(word[:1].upper() + word[1:].lower() for word in slug.split("-") if word)
+
+
+def slugify_pretty(text: str, cased: bool = True) -> str:
+    """Jekyll's `slugify(mode: "pretty")`: runs of characters other than letters, digits and
+    `._~!$&'()+,;=@` become one `-`, trimmed at both ends (`:title` in permalinks)."""
+    out: list[str] = []
+    for ch in text:
+        if ch in _PRETTY_KEPT or unicodedata.category(ch)[0] in "LN":
+            out.append(ch)
+        elif not out or out[-1] != "-":
+            out.append("-")
+    slug = "".join(out).strip("-")
+    return slug if cased else slug.lower()
+
+
+def slugify_default(text: str) -> str:
+    """Jekyll's default `slugify`: anything but letters and digits becomes `-`, lower-cased
+    (`:slug` in permalinks)."""
+    out: list[str] = []
+    for ch in text:
+        if unicodedata.category(ch)[0] in "LN":
+            out.append(ch)
+        elif not out or out[-1] != "-":
+            out.append("-")
+    return "".join(out).strip("-").lower()
+
+
+def post_id_path(url_path: str, slug: str) -> str:
+    """The site-relative id jekyll-feed gives a post (Jekyll's `Document#id`): the folder of its
+    URL joined with its slug, so `/2023/01/29/released/` and `/2023/01/29/released.html` both
+    give `/2023/01/29/released`. A front-matter `id` does not change it."""
+    folder = posixpath.dirname(url_path.rstrip("/")) or "/"
+    return posixpath.join(folder, slug)
+
+
+def feed_title(title: str) -> str:
+    """A title as jekyll-feed shows it (`smartify | strip_html | normalize_whitespace`):
+    typographic quotes, dashes and ellipses; tags and comments removed (a script or style with
+    its text); entities read; white space collapsed."""
+    smart = _SMART.renderInline(title) if ("'" in title or '"' in title) else title
+    text = html.unescape(_TAGS.sub("", smart))
+    for plain, typographic in _DASHES:
+        text = text.replace(plain, typographic)
+    return " ".join(text.split())
+
+
+# kramdown's SmartyPants, as the smartify filter applies it: quotes by markdown-it's rule, which
+# pairs them the same way; dashes and ellipses below (markdown-it's own replacements would also
+# turn (c) and +- into symbols, which kramdown leaves alone).
+_SMART = MarkdownIt("zero", {"typographer": True, "html": True}).enable(
+    ["smartquotes", "html_inline", "entity"]
+)
+_DASHES = (("---", "\u2014"), ("--", "\u2013"), ("...", "\u2026"))

@@ -1,0 +1,54 @@
+"""Where a feed is also published besides its own URL: the paths readers of a site's earlier
+feeds are subscribed to (jekyll-feed's `/feed.xml`, `/feed/<category>.xml`,
+`/feed/by_tag/<tag>.xml`), each the very same Atom document, so moving costs no subscriber."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from feedsvc.model.kinds import SITE_FEED, FeedKey, FeedKind
+from feedsvc.model.layout import FeedFormat, document_url, feed_path
+from feedsvc.settings import Settings
+
+CATEGORY_ALIAS_FOLDER = "feed/"  # jekyll-feed's category feeds: feed/<name>.xml
+# jekyll-feed gives a tag a feed only when its name is this simple (it keeps the path simple).
+_SIMPLE_TAG = re.compile(r"[A-Za-z0-9_]+")
+
+
+def feed_aliases(settings: Settings, keys: Iterable[FeedKey]) -> dict[str, str]:
+    """Alias path -> the Atom document it repeats, for the feeds in `keys`. An alias that is one
+    of feedsvc's own paths is left out: a feed's own document is never replaced by another's."""
+    keys = list(keys)
+    own = {feed_path(key, fmt) for key in keys for fmt in FeedFormat}
+    aliases: dict[str, str] = {}
+    site_feed = feed_path(SITE_FEED, FeedFormat.ATOM)
+    for path in settings.site_feed_aliases:
+        aliases[path.strip("/")] = site_feed
+    categories = set(settings.category_feed_aliases)
+    folder = settings.tag_feed_alias_folder.strip("/")
+    only, never = set(settings.tag_feed_aliases_only), set(settings.tag_feed_aliases_except)
+    for key in keys:
+        if "/" in key.name or "\\" in key.name or key.name.startswith("."):
+            continue  # never a path of its own: jekyll-feed would write outside its folder
+        if key.kind is FeedKind.CATEGORY and key.name in categories:
+            aliases[f"{CATEGORY_ALIAS_FOLDER}{key.name}.xml"] = feed_path(key, FeedFormat.ATOM)
+        elif (
+            key.kind is FeedKind.TAG
+            and folder
+            and _SIMPLE_TAG.fullmatch(key.name)
+            and (not only or key.name in only)
+            and key.name not in never
+        ):
+            aliases[f"{folder}/{key.name}.xml"] = feed_path(key, FeedFormat.ATOM)
+    return {alias: target for alias, target in aliases.items() if alias not in own}
+
+
+def earlier_feed_id(settings: Settings, key: FeedKey) -> str | None:
+    """The URL of the feed's first alias, its Atom id: jekyll-feed identified the feed by that
+    URL, and an Atom feed keeps its id for life. None for a feed without an alias."""
+    target = feed_path(key, FeedFormat.ATOM)
+    for alias, aliased in feed_aliases(settings, [key]).items():
+        if aliased == target:
+            return document_url(settings.feeds_base, alias)
+    return None
