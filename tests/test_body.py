@@ -1,10 +1,12 @@
-"""Bodies: Markdown as the site renders it, raw HTML, links made absolute, summaries."""
+"""Bodies: Markdown as the site renders it, raw HTML, links (srcset too) absolute, summaries."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from feedsvc.content.body import render_bodies, render_body
+import pytest
+
+from feedsvc.content.body import absolute_srcset, render_bodies, render_body
 from feedsvc.content.markdown import KRAMDOWN
 from feedsvc.content.posts import read_post_and_body
 
@@ -72,6 +74,50 @@ def test_empty_body(content_dir: Path, make_settings: MakeSettings) -> None:
 
 
 BASE = "https://news.example.com/news/2022/01/02/"
+
+
+@pytest.mark.parametrize(
+    ("srcset", "absolute"),
+    [
+        ("a.png 1x, b.png 2x", f"{BASE}a.png 1x, {BASE}b.png 2x"),
+        (
+            "/s.png 480w,/l.png 800w",
+            "https://news.example.com/s.png 480w,https://news.example.com/l.png 800w",
+        ),
+        ("//cdn.example.net/p.png", "https://cdn.example.net/p.png"),
+        ("https://other.example/p.png 2x", "https://other.example/p.png 2x"),
+        # A comma inside a URL belongs to it; a comma right after one ends the candidate.
+        (
+            "data:image/png;base64,iVBO= 1x, b.png 2x",
+            f"data:image/png;base64,iVBO= 1x, {BASE}b.png 2x",
+        ),
+        ("a.png,b.png", f"{BASE}a.png,b.png"),
+        ("a.png, b.png", f"{BASE}a.png, {BASE}b.png"),
+        # Descriptors run to a comma outside parentheses; spacing stays as written.
+        (
+            "a.png (max-width: 1px, 2px) 100w, b.png",
+            f"{BASE}a.png (max-width: 1px, 2px) 100w, {BASE}b.png",
+        ),
+        ("  a.png  1x ,  b.png   2x  ", f"  {BASE}a.png  1x ,  {BASE}b.png   2x  "),
+        ("http://[bad 1x, c.png", f"http://[bad 1x, {BASE}c.png"),  # unreadable: left alone
+        (" , ", " , "),
+    ],
+)
+def test_srcset_urls_are_made_absolute(srcset: str, absolute: str) -> None:
+    assert absolute_srcset(srcset, f"{BASE}post.html") == absolute
+
+
+def test_srcset_in_img_and_source_is_made_absolute(
+    content_dir: Path, make_settings: MakeSettings
+) -> None:
+    path = _news_post(
+        content_dir,
+        '<picture><source srcset="wide.webp 2x, /w.webp 1x"><img src="a.png" srcset="a2.png 2x">'
+        "</picture>",
+    )
+    html = render_body(*read_post_and_body(path, make_settings()), 200).html
+    assert f'<source srcset="{BASE}wide.webp 2x, https://news.example.com/w.webp 1x">' in html
+    assert f'<img src="{BASE}a.png" srcset="{BASE}a2.png 2x">' in html
 
 
 def test_a_jekyll_sites_body_renders_as_kramdown_with_links_absolute(

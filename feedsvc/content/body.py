@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from urllib.parse import urljoin
 
 import lxml.etree
 import lxml.html
@@ -47,6 +49,8 @@ def render_bodies(
             fragment.make_links_absolute(
                 post.url, resolve_base_href=False, handle_failures="ignore"
             )
+            for element in fragment.xpath("descendant-or-self::*[@srcset]"):
+                element.set("srcset", absolute_srcset(element.get("srcset", ""), post.url))
     bodies = []
     for (post, _), fragment in zip(items, fragments, strict=True):
         if fragment is None:
@@ -58,6 +62,33 @@ def render_bodies(
         summary = plain_text(post.excerpt) if post.excerpt else _first_paragraph(fragment)
         bodies.append(Body(html=xml_safe(html), summary=cut(summary, excerpt_length)))
     return bodies
+
+
+def absolute_srcset(srcset: str, base: str) -> str:
+    """A srcset (`<img>`, `<source>`) with each candidate's URL resolved against `base`, as
+    make_links_absolute resolves href and src but leaves srcset alone. Candidates are read as
+    HTML reads them: a URL, then descriptors (`2x`, `480w`) up to a comma outside parentheses;
+    a comma may also sit inside a URL (`data:image/png;base64,…`) or end it. All else stays as
+    written."""
+    out, copied = [], 0
+    for candidate in _SRCSET_CANDIDATE.finditer(srcset):
+        out += [srcset[copied : candidate.start("url")], _resolved(base, candidate["url"])]
+        copied = candidate.end("url")
+    return "".join([*out, srcset[copied:]])
+
+
+def _resolved(base: str, url: str) -> str:
+    try:
+        return urljoin(base, url)
+    except ValueError:  # a URL urljoin cannot read (`http://[x`) stays as written, as in lxml
+        return url
+
+
+# One candidate: a URL, ended by commas and a space, or by a space and then descriptors that run to
+# a comma outside parentheses (the HTML standard's "parse a srcset attribute").
+_SRCSET_CANDIDATE = re.compile(
+    r"[\s,]*(?P<url>[^\s,]\S*?)(?:,+(?=\s|$)|(?=\s|$)(?:[^,(]|\([^)]*\)?)*,?)"
+)
 
 
 def _first_paragraph(fragment: lxml.html.HtmlElement) -> str:
