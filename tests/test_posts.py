@@ -140,10 +140,13 @@ def test_forbidden_xml_characters_are_removed(
     content_dir: Path, make_settings: MakeSettings
 ) -> None:
     path = write_post(
-        content_dir, "p.md", 'title: "A\\x00B\\x0bC"\ndate: 2022-01-01\ntags: "x\\x1fy"', "a\x01b"
+        content_dir,
+        "p.md",
+        'title: "A\\x00B\\x0bC\\x85D"\ndate: 2022-01-01\ntags: "x\\x1fy"',
+        "a\x01b\x7fc\x9fd",
     )
     post, body = read_post_and_body(path, make_settings())
-    assert (post.title, post.tags, body) == ("ABC", ("xy",), "ab")
+    assert (post.title, post.tags, body) == ("ABCD", ("xy",), "abcd")
 
 
 def test_published_false_is_read_but_not_published(
