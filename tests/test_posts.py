@@ -10,6 +10,7 @@ import pytest
 
 from feedsvc.content.posts import Post, read_post, read_post_and_body, read_posts_in_stages
 from feedsvc.content.scan import scan
+from feedsvc.content.slugs import slugify
 from feedsvc.errors import PostError
 from feedsvc.pipeline.build import read_posts
 
@@ -88,6 +89,31 @@ def test_touching_a_file_never_changes_its_id(
         os.utime(path, (1_700_000_000, 1_700_000_000))
         after = read_post(path, make_settings())
         assert before.id == after.id, name
+
+
+@pytest.mark.parametrize(
+    ("category", "segment"),
+    [
+        # Dot-only names would climb out of the site, even encoded (`/a/%2E%2E/b` is `/b` to a
+        # browser): they get their category feed's hashed slug instead.
+        (".", "3a52ce7809"),
+        ("..", "9d891e731f"),
+        ("...", "6eae3a5b06"),
+        # Every other name keeps its segment.
+        ("a..", "a.."),
+        (".hidden", ".hidden"),
+        ("%2E%2E", "%252e%252e"),
+        ("News Today", "news%20today"),
+    ],
+)
+def test_no_permalink_holds_a_dot_only_segment(
+    content_dir: Path, make_settings: MakeSettings, category: str, segment: str
+) -> None:
+    path = write_post(content_dir, "2022-01-02-post.md", f"title: T\ncategories: ['{category}']")
+    post = read_post(path, make_settings())
+    assert post.url == f"https://news.example.com/{segment}/2022/01/02/post.html"
+    if set(category) == {"."}:
+        assert segment == slugify(category)
 
 
 def test_explicit_id_and_permalink(content_dir: Path, make_settings: MakeSettings) -> None:
