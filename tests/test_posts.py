@@ -10,6 +10,7 @@ import pytest
 
 from feedsvc.content.posts import Post, read_post, read_post_and_body, read_posts_in_stages
 from feedsvc.content.scan import scan
+from feedsvc.content.slugs import slugify
 from feedsvc.errors import PostError
 from feedsvc.pipeline.build import read_posts
 
@@ -94,6 +95,31 @@ def test_touching_a_file_never_changes_its_id(
         assert before.id == after.id, name
 
 
+@pytest.mark.parametrize(
+    ("category", "segment"),
+    [
+        # Dot-only names would climb out of the site, even encoded (`/a/%2E%2E/b` is `/b` to a
+        # browser): they get their category feed's hashed slug instead.
+        (".", "3a52ce7809"),
+        ("..", "9d891e731f"),
+        ("...", "6eae3a5b06"),
+        # Every other name keeps its segment.
+        ("a..", "a.."),
+        (".hidden", ".hidden"),
+        ("%2E%2E", "%252e%252e"),
+        ("News Today", "news%20today"),
+    ],
+)
+def test_no_permalink_holds_a_dot_only_segment(
+    content_dir: Path, make_settings: MakeSettings, category: str, segment: str
+) -> None:
+    path = write_post(content_dir, "2022-01-02-post.md", f"title: T\ncategories: ['{category}']")
+    post = read_post(path, make_settings())
+    assert post.url == f"https://news.example.com/{segment}/2022/01/02/post.html"
+    if set(category) == {"."}:
+        assert segment == slugify(category)
+
+
 def test_explicit_id_and_permalink(content_dir: Path, make_settings: MakeSettings) -> None:
     path = write_post(
         content_dir,
@@ -147,10 +173,13 @@ def test_forbidden_xml_characters_are_removed(
     content_dir: Path, make_settings: MakeSettings
 ) -> None:
     path = write_post(
-        content_dir, "p.md", 'title: "A\\x00B\\x0bC"\ndate: 2022-01-01\ntags: "x\\x1fy"', "a\x01b"
+        content_dir,
+        "p.md",
+        'title: "A\\x00B\\x0bC\\x85D"\ndate: 2022-01-01\ntags: "x\\x1fy"',
+        "a\x01b\x7fc\x9fd",
     )
     post, body = read_post_and_body(path, make_settings())
-    assert (post.title, post.tags, body) == ("ABC", ("xy",), "ab")
+    assert (post.title, post.tags, body) == ("ABCD", ("xy",), "abcd")
 
 
 def test_published_false_is_read_but_not_published(

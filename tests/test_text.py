@@ -41,3 +41,16 @@ def test_short_text_is_untouched() -> None:
 
 def test_xml_safe_removes_only_forbidden_characters() -> None:
     assert xml_safe("a\x00b\x0bc\x1fd\ufffee\tf\ng\rh😀") == "abcde\tf\ng\rh😀"
+
+
+@pytest.mark.parametrize(
+    ("text", "safe"),
+    [
+        ("a\x7fb", "ab"),  # DEL
+        ("a\x80b\x85c\x9fd", "abcd"),  # C1 controls, NEL among them
+        ("~\xa0é", "~\xa0é"),  # the characters on either side stay
+    ],
+)
+def test_xml_safe_removes_del_and_c1_controls(text: str, safe: str) -> None:
+    """XML 1.0 allows U+007F-U+009F but discourages them, and feed validators flag them."""
+    assert xml_safe(text) == safe

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from feedsvc.content.slugs import slugify
 from feedsvc.site_config import PERMALINK_STYLES
 
 _PLACEHOLDER = re.compile(r":([a-z_]+)")
@@ -76,6 +77,9 @@ def absolute(site_url: str, path: str) -> str:
 
 
 def _segment(text: str) -> str:
-    """One path segment: encoded, and never `.` or `..`, which would climb out of the site."""
-    encoded = quote(text, safe="-._~")
-    return "%2E" * len(encoded) if encoded in {".", ".."} else encoded
+    """One path segment, encoded. A name made only of dots (`.`, `..`) would climb out of the site,
+    encoded or not (browsers read `/a/%2E%2E/b` as `/b`): it gets the hashed slug its category
+    feed has (see slugs.py), so no dot-only segment ever reaches a URL."""
+    if text and text.strip(".") == "":
+        return slugify(text)
+    return quote(text, safe="-._~")

@@ -5,14 +5,17 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# XML 1.0 allows tab, LF, CR and everything from U+0020 except surrogates, U+FFFE and U+FFFF.
-_XML_FORBIDDEN = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# XML 1.0 allows tab, LF, CR and everything from U+0020 except surrogates, U+FFFE and U+FFFF. DEL
+# and the C1 controls (U+007F-U+009F) it allows but discourages: feed validators flag them, and no
+# reader shows them, so they go too.
+_XML_FORBIDDEN = re.compile("[^\t\n\r\u0020-\u007e\u00a0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _SPACES = re.compile(r"\s+")
 _ELLIPSIS = "…"
 
 
 def xml_safe(text: str) -> str:
-    """Remove the characters XML 1.0 forbids, so one stray control byte never breaks a feed."""
+    """Remove the characters XML 1.0 forbids, and the control characters it discourages, so one
+    stray control byte never breaks a feed or a validator's verdict."""
     return _XML_FORBIDDEN.sub("", text)
 
 
