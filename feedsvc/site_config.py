@@ -8,6 +8,7 @@ came from, for `feedsvc settings`.
 
 from __future__ import annotations
 
+import functools
 import logging
 import tomllib
 from collections.abc import Mapping
@@ -45,6 +46,29 @@ class SiteConfig:
     @property
     def name(self) -> str:
         return self.path.name if self.path else "site configuration"
+
+
+@functools.lru_cache(maxsize=8)
+def _cached(root: Path, stamp: tuple[int, int]) -> SiteConfig:
+    return read_site_config(root)
+
+
+def current_site_config(root: Path) -> SiteConfig:
+    """read_site_config, read again only when a configuration file changed: for rules every
+    post applies (front-matter defaults) on every refresh. An unreadable one is empty here
+    (start-up refused it already; the log said why)."""
+    stamps = []
+    for name in SITE_CONFIG_NAMES:
+        try:
+            info = (root / name).stat()
+        except OSError:
+            continue
+        stamps.append((info.st_mtime_ns, info.st_size))
+    try:
+        return _cached(root, stamps[0] if stamps else (0, 0))
+    except ConfigError as exc:
+        logger.warning("%s", exc)
+        return SiteConfig(None)
 
 
 def read_site_config(root: Path) -> SiteConfig:
@@ -144,6 +168,13 @@ def _site_settings(config: SiteConfig, jekyll: bool) -> dict[str, tuple[Any, str
             take(setting, key, data[key], str)
     if data.get("permalink") is not None:
         take("permalink", "permalink", _permalink(data["permalink"]), str)
+    posts = (
+        data.get("collections", {}).get("posts")
+        if isinstance(data.get("collections"), dict)
+        else None
+    )
+    if isinstance(posts, dict) and posts.get("permalink") is not None:  # wins for posts
+        take("permalink", "collections.posts.permalink", _permalink(posts["permalink"]), str)
     for key in ("future", "unpublished"):
         if data.get(key) is not None:
             take(key, key, data[key], bool)

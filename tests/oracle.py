@@ -11,8 +11,9 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Sequence
 
-from feedsvc.content.body import Body, render_body
+from feedsvc.content.body import Body
 from feedsvc.content.posts import Post
+from feedsvc.content.site_bodies import SiteBodies
 from feedsvc.model.archives import (
     NO_HISTORY,
     History,
@@ -24,7 +25,6 @@ from feedsvc.model.archives import (
 from feedsvc.model.index import Index
 from feedsvc.model.kinds import FeedKey
 from feedsvc.model.layout import INDEX_PATH, OPML_PATHS, FeedFormat, feed_path, page_path
-from feedsvc.pipeline.renderer import body_text
 from feedsvc.render import json_feed
 from feedsvc.render.feed_page import render_feed_page
 from feedsvc.render.index_page import render_index_page
@@ -55,12 +55,11 @@ def render_feed(
 def render_documents(index: Index, settings: Settings) -> dict[str, bytes]:
     """Every document of the URL layout for `index`, each built whole."""
     bodies: dict[Post, Body] = {}
+    site = SiteBodies(settings)
 
     def body_of(post: Post) -> Body:
         if post not in bodies:
-            bodies[post] = render_body(
-                post, body_text(post, settings) or "", settings.excerpt_length
-            )
+            bodies[post] = site.render([post])[0][0]  # (body, readable): a body, one post at a time
         return bodies[post]
 
     documents = {}

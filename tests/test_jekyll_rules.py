@@ -165,3 +165,29 @@ def test_a_date_ruby_reads_keeps_the_post(
     post = read_post(path, load_settings(env={}, overrides={"content_dir": site}))
     assert post.date.isoformat() == expected
     assert "2023-01-29-a.md: date:" in caplog.text
+
+
+def test_front_matter_defaults_apply_by_scope(tmp_path: Path) -> None:
+    """`defaults` in _config.yml: every matching scope, the more specific path winning, a
+    `type` other than posts ignored, the post's own front matter above all."""
+    site = tmp_path / "site"
+    _write(
+        site,
+        "_config.yml",
+        "defaults:\n"
+        "  - scope: {path: ''}\n    values: {author: Everyone, tags: [all]}\n"
+        "  - scope: {path: blog, type: posts}\n    values: {author: Blog team}\n"
+        "  - scope: {path: '', type: pages}\n    values: {author: Pages only}\n",
+    )
+    settings = load_settings(env={}, overrides={"content_dir": site})
+    blog = _write(site, "blog/_posts/2023-01-01-a.md", "---\ntitle: A\n---\nx\n")
+    top = _write(site, "_posts/2023-01-02-b.md", "---\ntitle: B\n---\nx\n")
+    own = _write(
+        site, "_posts/2023-01-03-c.md", "---\ntitle: C\nauthor: Ada\ntags: [mine]\n---\nx\n"
+    )
+    assert (read_post(blog, settings).author, read_post(blog, settings).tags) == (
+        "Blog team",
+        ("all",),
+    )
+    assert read_post(top, settings).author == "Everyone"
+    assert (read_post(own, settings).author, read_post(own, settings).tags) == ("Ada", ("mine",))

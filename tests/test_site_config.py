@@ -159,3 +159,12 @@ def test_a_site_config_is_not_read_when_every_setting_is_given(tmp_path: Path) -
     env = to_environment(load_settings(env={}, overrides={"content_dir": site}))
     (site / "_config.yml").write_text("title: [broken\n")
     assert load_settings(env=env).site_title == "Ada's Workshop"
+
+
+def test_the_posts_collections_permalink_wins(tmp_path: Path) -> None:
+    """jekyllrb.com's own site sets its posts' URLs in `collections: posts: permalink:`."""
+    config = 'permalink: pretty\ncollections:\n  posts:\n    permalink: "/news/:year/:title/"\n'
+    site = _site(tmp_path, config)
+    settings, sources = load_settings_with_sources(env={}, overrides={"content_dir": site})
+    assert settings.permalink == "/news/:year/:title/"
+    assert sources["permalink"].endswith("_config.yml: collections.posts.permalink")

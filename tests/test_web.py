@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
 
 from feedsvc.pipeline.refresh import Refresher
-from feedsvc.published.manifest import RECHECK_SECONDS
+from feedsvc.published.disk import write_manifest
+from feedsvc.published.manifest import CURRENT, GENERATIONS, RECHECK_SECONDS, DocumentInfo
 from feedsvc.settings import Settings
 from feedsvc.state.status import STATUS_FILE
 from feedsvc.web.app import create_app
@@ -90,3 +92,28 @@ def test_workers_switch_to_a_new_generation_whole(
         first.get("tags/t.atom").variants["identity"].etag  # type: ignore[union-attr]
     )
     assert (first.folder / "tags/t.atom").exists()  # readers of the old set can still finish
+
+
+def test_a_starting_workers_threads_all_wait_for_the_first_load(tmp_path: Path) -> None:
+    """Threads that ask a fresh LiveSet while its first load is under way (a large manifest
+    takes a while to read) get the published set, never the empty one: no 404s while a worker
+    starts."""
+    generation = tmp_path / GENERATIONS / "00000001"
+    generation.mkdir(parents=True)
+    info = DocumentInfo(sha256="0" * 64, length=1, changed=0, encoded={})
+    write_manifest(generation, {f"tags/t{n}.atom": info for n in range(50_000)})
+    (tmp_path / CURRENT).symlink_to(generation.relative_to(tmp_path))
+    live = LiveSet(tmp_path)
+    start = threading.Barrier(8)
+    sizes: list[int] = []
+
+    def ask() -> None:
+        start.wait()
+        sizes.append(len(live.get()))
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sizes == [50_000] * 8

@@ -11,12 +11,14 @@ import html
 import posixpath
 import re
 import unicodedata
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Any
 
 from markdown_it import MarkdownIt
 
-from feedsvc.site_config import POSTS_FOLDER
+from feedsvc.site_config import POSTS_FOLDER, current_site_config
 
 # Jekyll's Document::DATE_FILENAME_MATCHER: `2023-01-29-slug.md`, in any folder below `_posts`.
 _DATED_NAME = re.compile(r"^(\d{2,4}-\d{1,2}-\d{1,2})-(.*)(\.[^.]+)$")
@@ -64,6 +66,47 @@ def is_excluded(source: str, exclude: Collection[str]) -> bool:
         elif any(part == pattern or fnmatchcase(part, pattern) for part in parts):
             return True
     return False
+
+
+def with_defaults(meta: dict[str, Any], source: str, root: Path) -> dict[str, Any]:
+    """A Jekyll post's front matter over the `defaults` its site's configuration gives it."""
+    config = current_site_config(root).data
+    if "defaults" not in config:
+        return meta
+    return {**front_matter_defaults(config, source), **meta}
+
+
+def front_matter_defaults(config: Mapping[str, Any], source: str) -> dict[str, Any]:
+    """The values `_config.yml`'s `defaults` give a post at `source`: every entry whose scope's
+    `path` holds it (a folder prefix or a glob) and whose `type`, if any, is `posts`, the more
+    specific path winning, then the later entry. The post's own front matter wins over all."""
+    entries = config.get("defaults")
+    if not isinstance(entries, list):
+        return {}
+    matches: list[tuple[int, int, Mapping[str, Any]]] = []
+    for order, entry in enumerate(entries):
+        if not isinstance(entry, dict) or not isinstance(entry.get("values"), dict):
+            continue
+        scope = entry.get("scope")
+        scope = scope if isinstance(scope, dict) else {}
+        kind = scope.get("type")
+        if kind is not None and kind != "posts":
+            continue
+        path = str(scope.get("path") or "").strip("/")
+        if _in_scope(source, path):
+            matches.append((len(path), order, entry["values"]))
+    values: dict[str, Any] = {}
+    for _, _, found in sorted(matches, key=lambda match: (match[0], match[1])):
+        values.update(found)
+    return values
+
+
+def _in_scope(source: str, path: str) -> bool:
+    if not path:
+        return True
+    if any(ch in path for ch in "*?["):
+        return fnmatchcase(source, path) or fnmatchcase(source, path + "/*")
+    return source == path or source.startswith(path + "/")
 
 
 def categories_from_path(source: str) -> tuple[str, ...]:

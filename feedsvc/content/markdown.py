@@ -12,6 +12,8 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from markdown_it.renderer import RendererHTML
+from markdown_it.rules_block.html_block import html_block
+from markdown_it.rules_block.state_block import StateBlock
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 from mdit_py_plugins.footnote import footnote_plugin
@@ -148,6 +150,9 @@ def _parser(options: MarkdownOptions) -> MarkdownIt:
             md.add_render_rule(name, _rouge)
     if options.kramdown_syntax:
         md.use(kramdown.kramdown_syntax_plugin)
+        md.block.ruler.at(
+            "html_block", _kramdown_html_block, {"alt": ["paragraph", "reference", "blockquote"]}
+        )
     if options.smart_quotes:
         md.use(
             typography.typography_plugin, quotes=options.quotes, symbols=options.typographic_symbols
@@ -160,6 +165,17 @@ def _parser(options: MarkdownOptions) -> MarkdownIt:
             toc_levels=options.toc_levels,
         )
     return md
+
+
+def _kramdown_html_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """CommonMark's HTML blocks, except that a comment (or `<!…>`, `<?…>`) does not end a
+    paragraph, as in kramdown: `<!--more-->` on a line of its own inside a paragraph stays in
+    it (Jekyll sites write excerpt markers so)."""
+    if silent:
+        start_of_line = state.bMarks[start] + state.tShift[start]
+        if state.src.startswith(("<!", "<?"), start_of_line):
+            return False
+    return html_block(state, start, end, silent)
 
 
 # --- How kramdown writes what CommonMark also has -------------------------------------------------

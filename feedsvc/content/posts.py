@@ -124,6 +124,9 @@ def _read_in_stages(
             results.append(split)
             continue
         file, meta, body = split
+        if settings.site_rules == "jekyll":
+            source = _source(path, settings.content_dir)
+            meta = jekyll_rules.with_defaults(meta, source, settings.content_dir)
         try:
             results.append((_build(path, meta, file, settings), body))
         except ValueError as exc:

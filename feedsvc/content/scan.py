@@ -45,16 +45,22 @@ def scan(root: Path, exclude: Collection[str] = (), jekyll: bool = False) -> Sca
 
 
 class _Exclusion:
-    """`exclude` entries sorted for speed: names (a set lookup per file), paths, and globs."""
+    """`exclude` entries sorted for speed, as this runs once per file: names and paths are set
+    lookups (a path names a folder or file from the root; the walk never enters an excluded
+    folder, so its contents need no check of their own), globs the slow way, if any."""
 
     def __init__(self, exclude: Collection[str]) -> None:
         entries = [entry.strip("/") for entry in exclude if entry.strip("/")]
-        self.entries = entries
         self.names = frozenset(e for e in entries if "/" not in e and not _is_glob(e))
-        self.others = [e for e in entries if "/" in e or _is_glob(e)]
+        self.paths = frozenset(e for e in entries if "/" in e and not _is_glob(e))
+        self.globs = [e for e in entries if _is_glob(e)]
 
     def __call__(self, name: str, source: str) -> bool:
-        return name in self.names or bool(self.others and is_excluded(source, self.others))
+        return (
+            name in self.names
+            or source in self.paths
+            or bool(self.globs and is_excluded(source, self.globs))
+        )
 
 
 def _is_glob(entry: str) -> bool:

@@ -13,9 +13,9 @@ from concurrent.futures import ThreadPoolExecutor
 from operator import is_
 from typing import Any
 
-from feedsvc.content.body import render_bodies
-from feedsvc.content.posts import Post, load_body
-from feedsvc.errors import PostError, RefreshCancelledError
+from feedsvc.content.posts import Post
+from feedsvc.content.site_bodies import SiteBodies
+from feedsvc.errors import RefreshCancelledError
 from feedsvc.model.aliases import feed_aliases
 from feedsvc.model.archives import feed_history, feed_pages, page_history
 from feedsvc.model.index import Index
@@ -65,6 +65,7 @@ class DocumentRenderer:
         self.settings = settings
         self.workers = worker_count(settings.workers)
         self.assembler = FeedAssembler(settings)
+        self.bodies = SiteBodies(settings)
         self.cache = dict(cache)
         # The service keeps every entry for the next refresh; a build drops each one as soon as
         # the last document holding it is written, so it never holds them all.
@@ -176,14 +177,14 @@ class DocumentRenderer:
         rendered for it and dropped, so a post on a site page and on a category page is rendered
         twice. Pages whose entries could not all be read are marked incomplete."""
         work = group_by_document(stale)
-        settings, assembler = self.settings, self.assembler
+        assembler, bodies = self.assembler, self.bodies
         in_workers = self.workers > 1 and len(work) >= PARALLEL_ARCHIVE_PAGES
         write_now = writer.write_now
 
         def render(batch: Sequence[DocumentGroup]) -> list[tuple[str, Any, bool]]:
             rendered = []  # (path, bytes, complete)
             for key, posts, said, fmts in batch:
-                fresh = fresh_entries(posts, settings, assembler)
+                fresh = fresh_entries(posts, bodies, assembler)
                 entries = [entry for entry, _ in fresh]
                 complete = all(has_body for _, has_body in fresh)
                 _, documents = assembler.documents(key, posts, fmts, entries, said)
@@ -232,7 +233,7 @@ class DocumentRenderer:
         parallel = self.workers > 1 and (
             needed >= PARALLEL_ENTRIES or len(stale) >= PARALLEL_DOCUMENTS
         )
-        settings, assembler = self.settings, self.assembler
+        assembler, bodies = self.assembler, self.bodies
         write_now = writer.write_now
 
         # In a worker, two threads hash, compress and write while the next document renders:
@@ -250,7 +251,7 @@ class DocumentRenderer:
         def render_feeds(step: tuple[StepKind, Sequence[Any]]) -> list[Any]:
             kind, batch = step
             if kind is StepKind.ENTRIES:
-                return fresh_entries(batch, settings, assembler)
+                return fresh_entries(batch, bodies, assembler)
             return render_and_write(batch) if parallel else list(self._documents(batch))
 
         steps = [
@@ -314,28 +315,16 @@ class DocumentRenderer:
 
 
 def fresh_entries(
-    posts: Sequence[Post], settings: Settings, assembler: FeedAssembler
+    posts: Sequence[Post], bodies: SiteBodies, assembler: FeedAssembler
 ) -> list[tuple[Entries, bool]]:
     """Each post's entries, rendered from its file's body read again, and whether the body
-    could be read (see body_text)."""
-    texts = [body_text(post, settings) for post in posts]
-    bodies = render_bodies(
-        [(post, text or "") for post, text in zip(posts, texts, strict=True)],
-        settings.excerpt_length,
+    could be read (a post whose file cannot be read again goes out without content for now;
+    the next refresh sees the change, and one bad file never stops the others)."""
+    rendered = bodies.render(posts)
+    entries = assembler.entries(
+        [(post, body) for post, (body, _) in zip(posts, rendered, strict=True)]
     )
-    entries = assembler.entries(list(zip(posts, bodies, strict=True)))
-    return [(entry, text is not None) for entry, text in zip(entries, texts, strict=True)]
-
-
-def body_text(post: Post, settings: Settings) -> str | None:
-    """The post's body as written, or None if the file cannot be read again since it was read
-    (deleted, turned bad): its entry goes out without content for now and the next refresh sees
-    the change; one bad file never stops the others."""
-    try:
-        return load_body(post, settings)
-    except PostError as exc:
-        logger.warning("published without its body for now: %s", exc)
-        return None
+    return [(entry, readable) for entry, (_, readable) in zip(entries, rendered, strict=True)]
 
 
 def _check(cancel: threading.Event | None, message: str) -> None:

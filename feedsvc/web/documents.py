@@ -146,18 +146,26 @@ class LiveSet:
         self._lock = threading.Lock()
         self._checked = -RECHECK_SECONDS
         self._set = PublishedSet.load(None, cache_control, extra)
+        self._loaded = False  # whether `current` was ever read
 
     def get(self) -> PublishedSet:
         """The newest published set, checking `current` at most every RECHECK_SECONDS. One thread
         checks (and loads a new set) while the others go on serving the set they have."""
         now = self._clock()
-        if now - self._checked < RECHECK_SECONDS or not self._lock.acquire(blocking=False):
+        if now - self._checked < RECHECK_SECONDS:
+            return self._set
+        # Before the first load there is no set to serve meanwhile (every path would be a 404):
+        # the other threads of a worker that just started wait for it.
+        if not self._lock.acquire(blocking=not self._loaded):
             return self._set
         try:
+            if self._loaded and self._clock() - self._checked < RECHECK_SECONDS:
+                return self._set  # loaded by the thread this one waited for
             folder = current_folder(self._state_dir)
-            if folder != self._set.folder:
+            if folder != self._set.folder or not self._loaded:
                 self._set = PublishedSet.load(folder, self._cache_control, self._extra)
             self._checked = now
+            self._loaded = True
         finally:
             self._lock.release()
         return self._set
