@@ -19,7 +19,7 @@ from typing import Any
 from feedsvc.errors import ConfigError
 from feedsvc.setting_checks import check_settings
 from feedsvc.setting_values import check_known, coerce, from_env_text
-from feedsvc.site_config import site_settings
+from feedsvc.site_config import LOCAL_SITE_URL, site_settings
 
 ENV_PREFIX = "FEEDSVC_"
 CONFIG_VARIABLE = "FEEDSVC_CONFIG"  # the settings file, when no --config names one
@@ -43,7 +43,7 @@ class Settings:
         "", "The site's name: the site feed's title. Empty: the content directory's name."
     )
     site_url: str = _setting(
-        "http://127.0.0.1:8000/",
+        LOCAL_SITE_URL,
         "The site's public URL; feed links, permalinks and ids are built on it.",
     )
     feeds_url: str = _setting(

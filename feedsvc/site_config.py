@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ PERMALINK_STYLES = {
     "weekdate": "/:categories/:year/W:week/:short_day/:title:output_ext",
     "none": "/:categories/:title:output_ext",
 }
+LOCAL_SITE_URL = "http://127.0.0.1:8000/"  # site_url's default: where `feedsvc serve` listens
 JEKYLL_FEED_PATH = "feed.xml"  # jekyll-feed's site feed when its `feed.path` is not set
 JEKYLL_FEED_LIMIT = 10  # jekyll-feed's entries per feed when `feed.posts_limit` is not set
 JEKYLL_TAG_FEED_FOLDER = "feed/by_tag/"  # jekyll-feed's tag feeds, when `feed.tags` asks
@@ -130,11 +132,46 @@ def site_settings(root: Path, rules: str | None = None) -> dict[str, tuple[Any, 
     if rules in (None, "auto") and isinstance(block, dict):
         rules = block.get("site_rules")
     found = _site_settings(config, jekyll=rules == "jekyll")
+    jekyll = rules == "jekyll"
     if rules in (None, "auto"):
         jekyll = is_jekyll_site(root, config)
         found = _site_settings(config, jekyll)
         reason = f"{config.name} or _posts found" if jekyll else "no _config.yml and no _posts"
         found["site_rules"] = ("jekyll" if jekyll else "plain", f"auto: {reason}")
+    templates = own_feed_templates(root) if jekyll else []
+    if (
+        templates
+        and "site_feed_aliases" in found
+        and FEEDSVC_KEY not in str(found["site_feed_aliases"][1])
+    ):
+        paths, where = found["site_feed_aliases"]
+        found["site_feed_aliases"] = (
+            list(dict.fromkeys([*paths, *templates])),
+            f"{where}, and the site's own feed templates",
+        )
+    return found
+
+
+def own_feed_templates(root: Path) -> list[str]:
+    """The site's hand-written feed templates at its top (`atom.xml`, `rss.xml`...: front
+    matter, then an Atom or RSS document looping over `site.posts`), which older Jekyll sites
+    and themes publish instead of jekyll-feed's: readers subscribed to them must keep receiving
+    posts. Their entry ids are `site.url` + `post.id` as a rule, the very ids feedsvc gives."""
+    found = []
+    try:
+        names = sorted(entry.name for entry in os.scandir(root) if entry.is_file())
+    except OSError:
+        return []
+    for name in names:
+        if not name.endswith(".xml"):
+            continue
+        try:
+            with (root / name).open(encoding="utf-8", errors="replace") as file:
+                head = file.read(65_536)
+        except OSError:
+            continue
+        if head.startswith("---") and "site.posts" in head and ("<feed" in head or "<rss" in head):
+            found.append(name)
     return found
 
 
@@ -226,13 +263,14 @@ def _jekyll_feed_settings(feed: Any, where: str) -> dict[str, tuple[Any, str]]:
 
 
 def _site_url(data: Mapping[str, Any]) -> str | None:
-    """Jekyll's `url` joined with its `baseurl`, as absolute_url joins them."""
+    """Jekyll's `url` joined with its `baseurl`, as absolute_url joins them; without a `url`,
+    feedsvc's own default address with the `baseurl` (links must be absolute in feeds)."""
     url, base = data.get("url"), data.get("baseurl")
-    url = url if isinstance(url, str) and url.strip() else None
+    url = url.strip() if isinstance(url, str) and url.strip() else None
     base = base.strip("/") if isinstance(base, str) else ""
-    if url is None:
+    if url is None and not base:
         return None
-    url = url.strip().rstrip("/") + "/"
+    url = (url or LOCAL_SITE_URL).rstrip("/") + "/"
     return url + (base + "/" if base else "")
 
 

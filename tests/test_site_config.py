@@ -168,3 +168,27 @@ def test_the_posts_collections_permalink_wins(tmp_path: Path) -> None:
     settings, sources = load_settings_with_sources(env={}, overrides={"content_dir": site})
     assert settings.permalink == "/news/:year/:title/"
     assert sources["permalink"].endswith("_config.yml: collections.posts.permalink")
+
+
+def test_a_baseurl_without_url_still_places_every_link(tmp_path: Path) -> None:
+    site = _site(tmp_path, "baseurl: /blog\n")
+    assert load_settings(env={}, overrides={"content_dir": site}).site_url == (
+        "http://127.0.0.1:8000/blog/"
+    )
+
+
+def test_the_sites_own_feed_templates_become_aliases(tmp_path: Path) -> None:
+    """An older Jekyll site publishes a hand-written atom.xml (Liquid over site.posts) instead
+    of jekyll-feed's: its readers keep their URL too. A sitemap is no feed."""
+    site = _site(tmp_path, "title: T\n")
+    template = "---\nlayout: null\n---\n<feed>{% for post in site.posts %}{% endfor %}</feed>\n"
+    (site / "atom.xml").write_text(template)
+    (site / "rss.xml").write_text(template.replace("<feed>", "<rss>").replace("</feed>", "</rss>"))
+    (site / "sitemap.xml").write_text("---\n---\n<urlset>{% for post in site.posts %}{% endfor %}")
+    (site / "plain.xml").write_text("<feed/>")  # not a template: Jekyll copies it as it is
+    settings = load_settings(env={}, overrides={"content_dir": site})
+    assert settings.site_feed_aliases == ["feed.xml", "atom.xml", "rss.xml"]
+    (tmp_path / "own").mkdir()
+    chosen = _site(tmp_path / "own", "feedsvc:\n  site_feed_aliases: [x.xml]\n")
+    (chosen / "atom.xml").write_text(template)
+    assert load_settings(env={}, overrides={"content_dir": chosen}).site_feed_aliases == ["x.xml"]

@@ -13,11 +13,11 @@ import re
 import unicodedata
 from collections.abc import Collection, Mapping
 from fnmatch import fnmatchcase
-from pathlib import Path
 from typing import Any
 
 from markdown_it import MarkdownIt
 
+from feedsvc.settings import Settings
 from feedsvc.site_config import POSTS_FOLDER, current_site_config
 
 # Jekyll's Document::DATE_FILENAME_MATCHER: `2023-01-29-slug.md`, in any folder below `_posts`.
@@ -68,21 +68,26 @@ def is_excluded(source: str, exclude: Collection[str]) -> bool:
     return False
 
 
-def with_defaults(meta: dict[str, Any], source: str, root: Path) -> dict[str, Any]:
+def site_defaults(settings: Settings) -> list[Any]:
+    """A Jekyll site's `defaults` (front matter by scope) from its configuration; empty for a
+    plain folder or a site without them."""
+    if settings.site_rules != "jekyll":
+        return []
+    defaults = current_site_config(settings.content_dir).data.get("defaults")
+    return defaults if isinstance(defaults, list) else []
+
+
+def with_defaults(meta: dict[str, Any], source: str, settings: Settings) -> dict[str, Any]:
     """A Jekyll post's front matter over the `defaults` its site's configuration gives it."""
-    config = current_site_config(root).data
-    if "defaults" not in config:
-        return meta
-    return {**front_matter_defaults(config, source), **meta}
+    defaults = site_defaults(settings)
+    return {**front_matter_defaults(defaults, source), **meta} if defaults else meta
 
 
-def front_matter_defaults(config: Mapping[str, Any], source: str) -> dict[str, Any]:
-    """The values `_config.yml`'s `defaults` give a post at `source`: every entry whose scope's
-    `path` holds it (a folder prefix or a glob) and whose `type`, if any, is `posts`, the more
-    specific path winning, then the later entry. The post's own front matter wins over all."""
-    entries = config.get("defaults")
-    if not isinstance(entries, list):
-        return {}
+def front_matter_defaults(entries: list[Any], source: str) -> dict[str, Any]:
+    """The values `_config.yml`'s `defaults` entries give a post at `source`: every entry whose
+    scope's `path` holds it (a folder prefix or a glob) and whose `type`, if any, is `posts`, the
+    more specific path winning, then the later entry. The post's own front matter wins over
+    all."""
     matches: list[tuple[int, int, Mapping[str, Any]]] = []
     for order, entry in enumerate(entries):
         if not isinstance(entry, dict) or not isinstance(entry.get("values"), dict):

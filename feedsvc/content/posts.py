@@ -119,14 +119,15 @@ def _read_in_stages(
         except FrontMatterError as exc:
             splits.append(PostError(path, str(exc)))
     results: list[tuple[Post, str] | PostError] = []
+    defaults = jekyll_rules.site_defaults(settings)  # looked up once for all these files
     for path, split in zip(paths, splits, strict=True):
         if isinstance(split, PostError):
             results.append(split)
             continue
         file, meta, body = split
-        if settings.site_rules == "jekyll":
+        if defaults:
             source = _source(path, settings.content_dir)
-            meta = jekyll_rules.with_defaults(meta, source, settings.content_dir)
+            meta = {**jekyll_rules.front_matter_defaults(defaults, source), **meta}
         try:
             results.append((_build(path, meta, file, settings), body))
         except ValueError as exc:

@@ -163,7 +163,7 @@ def load_matter_and_body(post: Post, settings: Settings) -> tuple[dict[str, Any]
         meta, body = {}, file.text.strip()
     except FrontMatterError as exc:
         raise PostError(path, str(exc)) from None
-    meta = with_defaults(meta, post.source, settings.content_dir)
+    meta = with_defaults(meta, post.source, settings)
     return meta, xml_safe(body)
 
 
