@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from feedsvc.errors import ConfigError
 
@@ -220,7 +221,7 @@ def _site_settings(config: SiteConfig, jekyll: bool) -> dict[str, tuple[Any, str
     if isinstance(data.get("exclude"), list):
         take("exclude", "exclude", data["exclude"], list)
     if jekyll:
-        found.update(_jekyll_feed_settings(data.get("feed"), where))
+        found.update(_jekyll_feed_settings(data.get("feed"), where, url))
     block = data.get(FEEDSVC_KEY)
     if isinstance(block, dict):
         for key, value in block.items():
@@ -228,16 +229,17 @@ def _site_settings(config: SiteConfig, jekyll: bool) -> dict[str, tuple[Any, str
     return found
 
 
-def _jekyll_feed_settings(feed: Any, where: str) -> dict[str, tuple[Any, str]]:
+def _jekyll_feed_settings(
+    feed: Any, where: str, site_url: str | None
+) -> dict[str, tuple[Any, str]]:
     """jekyll-feed's `feed:` block as feedsvc settings: its feeds' paths become aliases of
     feedsvc's, so readers subscribed to them keep receiving posts; its limit and excerpt_only
     are kept too. The defaults apply without the block: jekyll-feed publishes /feed.xml with 10
     entries."""
     feed = feed if isinstance(feed, dict) else {}
     settings: dict[str, tuple[Any, str]] = {}
-    path = feed.get("path")
-    path = path if isinstance(path, str) and path.strip("/") else JEKYLL_FEED_PATH
-    settings["site_feed_aliases"] = ([path.strip("/")], f"{where}: feed.path (jekyll-feed)")
+    path = _feed_path(feed.get("path"), site_url, where)
+    settings["site_feed_aliases"] = ([path], f"{where}: feed.path (jekyll-feed)")
     limit = feed.get("posts_limit")
     if isinstance(limit, int) and not isinstance(limit, bool) and limit > 0:
         settings["item_limit"] = (limit, f"{where}: feed.posts_limit")
@@ -254,12 +256,44 @@ def _jekyll_feed_settings(feed: Any, where: str) -> dict[str, tuple[Any, str]]:
         tags = tags if isinstance(tags, dict) else {}
         folder = tags.get("path") if isinstance(tags.get("path"), str) else None
         folder = (folder or JEKYLL_TAG_FEED_FOLDER).strip("/") + "/"
+        if any(not part or part.startswith(".") for part in folder.strip("/").split("/")):
+            logger.warning("%s: feed.tags.path %r cannot be published; default used", where, folder)
+            folder = JEKYLL_TAG_FEED_FOLDER
         settings["tag_feed_alias_folder"] = (folder, f"{where}: feed.tags")
         for key in ("only", "except"):
             if isinstance(tags.get(key), list):
                 names = [str(name) for name in tags[key]]
                 settings[f"tag_feed_aliases_{key}"] = (names, f"{where}: feed.tags.{key}")
     return settings
+
+
+def _feed_path(written: Any, site_url: str | None, where: str) -> str:
+    """jekyll-feed's `feed.path` as a path in the published set. A full URL on the site's own
+    host gives its path (`https://example.com/atom.xml` is `atom.xml`); anything else feedsvc
+    cannot publish at (another host, `..`, a hidden folder, no `.xml`) gives jekyll-feed's
+    default path, with a warning."""
+    if not isinstance(written, str) or not written.strip("/ "):
+        return JEKYLL_FEED_PATH
+    path = written.strip()
+    if "://" in path:
+        parts, site = urlsplit(path), urlsplit(site_url or "")
+        if parts.netloc != site.netloc:
+            logger.warning(
+                "%s: feed.path %r is on another host; %s used", where, path, JEKYLL_FEED_PATH
+            )
+            return JEKYLL_FEED_PATH
+        path = parts.path
+        base = site.path.strip("/")
+        if base and path.strip("/").startswith(base + "/"):
+            path = path.strip("/")[len(base) + 1 :]
+    path = path.strip("/")
+    parts_ok = all(part and not part.startswith(".") for part in path.split("/"))
+    if not parts_ok or not path.endswith((".xml", ".atom")):
+        logger.warning(
+            "%s: feed.path %r cannot be published; %s used", where, written, JEKYLL_FEED_PATH
+        )
+        return JEKYLL_FEED_PATH
+    return path
 
 
 def _site_url(data: Mapping[str, Any]) -> str | None:

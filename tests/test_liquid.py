@@ -645,3 +645,12 @@ def test_the_same_post_renders_as_jekyll_renders_it(site: LiquidSite, tmp_path: 
     output, warnings = render_liquid(JEKYLL_POST, page(), site, "_posts/2024-01-02-y.html")
     assert warnings == []
     assert output.replace("&#10;", "\n").splitlines() == expected.splitlines()
+
+
+def test_include_cached_is_an_include(tmp_path: Path) -> None:
+    """Themes such as Minimal Mistakes use jekyll-include-cache's `include_cached`."""
+    (tmp_path / "_includes").mkdir()
+    (tmp_path / "_includes" / "note.html").write_text("<p>{{ include.text }}</p>")
+    site = LiquidSite(tmp_path, {}, {}, {}, lambda text: text)
+    text, warnings = render_liquid('{% include_cached note.html text="hi" %}', {}, site, "p.md")
+    assert (text, warnings) == ("<p>hi</p>", [])

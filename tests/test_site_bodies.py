@@ -112,3 +112,21 @@ def test_a_body_that_cannot_be_read_again_goes_out_empty(tmp_path: Path) -> None
     (settings.content_dir / "_posts/2023-01-01-a.md").unlink()
     body, readable = SiteBodies(settings).render([post])[0]
     assert (body.html, readable) == ("", False)
+
+
+@pytest.mark.parametrize(
+    "argument", ["2023-01-01-other", "notes/2023-01-01-other", "/notes/2023-01-01-other"]
+)
+@pytest.mark.parametrize("place", ["_posts/notes", "notes/_posts"])
+def test_post_url_finds_a_post_as_jekyll_does(tmp_path: Path, argument: str, place: str) -> None:
+    """`dir/name` is in `dir/_posts` or in `_posts/dir`; a leading `/` is ignored; a bare name
+    is directly in a `_posts` folder (the site's, or one folder down)."""
+    files = {
+        "_posts/2023-01-02-post.md": f"---\ntitle: P\n---\n[o]({{% post_url {argument} %}})\n",
+        f"{place}/2023-01-01-other.md": "---\ntitle: Other\n---\nx\n",
+    }
+    settings = _site(tmp_path, "title: S\npermalink: /:title/\n", files)
+    post = read_post(settings.content_dir / "_posts/2023-01-02-post.md", settings)
+    html = SiteBodies(settings).render([post])[0][0].html
+    found = not (argument == "2023-01-01-other" and place == "_posts/notes")  # nested: no
+    assert ('href="https://s.example/other/"' in html) is found

@@ -30,6 +30,7 @@ from feedsvc.content.liquid_tags import (
     INCLUDE_DEPTH,
     JEKYLL_TAGS,
     RENDER,
+    IncludeTag,
     Render,
     has_place,
     parse_liquid,
@@ -248,6 +249,13 @@ class _Output(Output):
     node_class = _OutputNode
 
 
+class _IncludeCachedTag(IncludeTag):
+    """`{% include_cached name %}` (the jekyll-include-cache plugin, which themes such as
+    Minimal Mistakes use): the same include, whose output the plugin caches."""
+
+    name = "include_cached"
+
+
 class _Environment(Environment):
     """python-liquid as a Jekyll site's Liquid: Jekyll's tags and filters, resource limits, and
     errors reported as the render's warnings instead of raised (a reached limit still stops it)."""
@@ -266,7 +274,7 @@ class _Environment(Environment):
         super().__init__(tolerance=Mode.LAX, globals=values)
         self.site = site
         self.includes: dict[tuple[str, int, int], BoundTemplate] = {}
-        for tag in (_Output, *JEKYLL_TAGS):
+        for tag in (_Output, *JEKYLL_TAGS, _IncludeCachedTag):
             self.add_tag(tag)
         del self.tags["render"]  # Liquid 5's; Jekyll 4.3 is built on Liquid 4, which lacks it
         self.tags = {name: _Tracked(tag) for name, tag in self.tags.items()}

@@ -5,12 +5,12 @@ folder's bodies as written."""
 from __future__ import annotations
 
 import datetime as dt
+import glob
 import logging
 import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 from feedsvc.content.body import Body, render_bodies
@@ -192,17 +192,24 @@ class _PostUrls(Mapping[str, str]):
         return url
 
     def _find(self, name: str) -> str | None:
-        folder, _, stem = name.strip("/").rpartition("/")
+        """As Jekyll's post_url finds a post: `2023-01-29-slug` directly in a `_posts` folder
+        (the site's, or one folder down), `dir/2023-01-29-slug` in `dir/_posts` or
+        `_posts/dir`; a leading `/` is ignored."""
+        folder, _, stem = name.strip().strip("/").rpartition("/")
         if ".." in name.split("/") or not stem:
             return None
         root = self.settings.content_dir
-        posts = root / folder / POSTS_FOLDER if folder else root / POSTS_FOLDER
-        for path in sorted(_files_below(posts)):
-            if path.name.rsplit(".", 1)[0] == stem:
-                try:
-                    return site_relative(self.settings, read_post(path, self.settings).url)
-                except PostError:
-                    return None
+        if folder:
+            places = [root / folder / POSTS_FOLDER, root / POSTS_FOLDER / folder]
+        else:
+            places = [root / POSTS_FOLDER, *sorted(root.glob(f"*/{POSTS_FOLDER}"))]
+        for place in places:
+            for path in sorted(place.glob(f"{glob.escape(stem)}.*")):
+                if path.is_file():
+                    try:
+                        return site_relative(self.settings, read_post(path, self.settings).url)
+                    except PostError:
+                        return None
         return None
 
     def __iter__(self) -> Iterator[str]:
@@ -260,11 +267,3 @@ class _PageUrls(Mapping[str, str]):
 
     def __len__(self) -> int:
         return 0
-
-
-def _files_below(folder: Path) -> Iterator[Path]:
-    """Every file below `folder` (posts may sit in folders inside `_posts`); nothing if none."""
-    for parent, folders, files in os.walk(folder):
-        folders[:] = [name for name in folders if not name.startswith(".")]
-        for name in files:
-            yield Path(parent, name)
