@@ -82,6 +82,11 @@ def test_titles_and_slugs_as_jekyll_makes_them() -> None:
     assert feed_title('Ada\'s "best" chisel -- part 2...') == "Ada’s “best” chisel – part 2…"
     assert feed_title("Shortcuts: <kbd>Ctrl</kbd> &amp; friends") == "Shortcuts: Ctrl & friends"
     assert feed_title("a <script>alert(1)</script> b") == "a b"
+    # kramdown's SmartyPants: a quote right after a letter closes, CJK letters included
+    assert feed_title('人民币汇率"双向波动"特征明显') == "人民币汇率”双向波动”特征明显"
+    assert feed_title("<<a>> b") == "«a» b"
+    # normalize_whitespace collapses Ruby's (ASCII) white space only
+    assert feed_title(" 一周回顾\u3000（6月）\u00a0x \n") == "一周回顾\u3000（6月）\u00a0x"
     assert slugify_pretty("Hello World: it's") == "Hello-World-it's"
     assert slugify_default("Hello World: it's") == "hello-world-it-s"
 

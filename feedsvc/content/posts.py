@@ -252,10 +252,12 @@ def _title(value: Any, default: str | None) -> str:
         value = str(value)
     if not isinstance(value, str):
         raise ValueError(f"title must be text, got {type(value).__name__} {value!r:.60}")
-    title = squash_spaces(xml_safe(str(value)))
-    if not title:
+    title = xml_safe(str(value))
+    if not squash_spaces(title):
         raise ValueError("title is empty")
-    return title
+    # A Jekyll site's title keeps its other white space (an ideographic space) for feed_title,
+    # which collapses only ASCII white space, as jekyll-feed does.
+    return title if default is not None else squash_spaces(title)
 
 
 def _date(
