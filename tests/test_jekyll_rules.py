@@ -172,6 +172,35 @@ def test_a_date_ruby_reads_keeps_the_post(
     assert "2023-01-29-a.md: date:" in caplog.text
 
 
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        # an unquoted YAML timestamp without a zone: Ruby's YAML reads it in UTC, so the day
+        # (and the URL) is the site zone's next one
+        ("2022-05-23 20:15:00", "2022-05-24T04:15:00+08:00"),
+        ("2022-05-23T20:15:00.5", "2022-05-24T04:15:00+08:00"),
+        # quoted, or without seconds, it is text, which Jekyll reads in the site's zone
+        ('"2022-05-23 20:15:00"', "2022-05-23T20:15:00+08:00"),
+        ("2022-05-23 20:15", "2022-05-23T20:15:00+08:00"),
+        ("2022-05-23", "2022-05-23T00:00:00+08:00"),
+        ("2022-05-23 20:15:00 +0800", "2022-05-23T20:15:00+08:00"),
+    ],
+)
+def test_a_time_without_a_zone_is_read_as_jekylls_yaml_reads_it(
+    tmp_path: Path, written: str, expected: str
+) -> None:
+    site = tmp_path / "site"
+    _write(site, "_config.yml", "title: T\ntimezone: Asia/Shanghai\n")
+    path = _write(
+        site,
+        "_posts/2022-05-23-a.md",
+        f"---\ntitle: A\ndate: {written}\nlast_modified_at: {written}\n---\nx\n",
+    )
+    post = read_post(path, load_settings(env={}, overrides={"content_dir": site}))
+    assert (post.date.isoformat(), post.updated.isoformat()) == (expected, expected)
+    assert post.url.endswith(f"/{expected[:10].replace('-', '/')}/a.html")
+
+
 def test_front_matter_defaults_apply_by_scope(tmp_path: Path) -> None:
     """`defaults` in _config.yml: every matching scope, the more specific path winning, a
     `type` other than posts ignored, the post's own front matter above all."""
