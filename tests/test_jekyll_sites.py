@@ -341,6 +341,10 @@ ALIKE = {
 
 
 ALIKE["fragment"] = ('<a href="#fn:1">1</a>', f'<a href="{BASE}#fn:1">1</a>')  # via xml:base
+ALIKE["iri"] = (  # a protocol-relative URL with a non-ASCII path, and the URI a browser requests
+    '<a href="//news.example.cn/c/上证·新闻.html">新闻</a>',
+    '<a href="https://news.example.cn/c/%E4%B8%8A%E8%AF%81%C2%B7%E6%96%B0%E9%97%BB.html">新闻</a>',
+)
 
 
 @pytest.mark.parametrize(("a", "b"), list(ALIKE.values()), ids=list(ALIKE))
@@ -355,6 +359,7 @@ DIFFERENT = {
     "pre-space": ("<pre><code>a\n  b</code></pre>", "<pre><code>a b</code></pre>"),
     "nbsp": ("<p>x&nbsp;y</p>", "<p>x y</p>"),
     "markup": ("<p><del>old</del> new</p>", "<p>old new</p>"),
+    "encoded-text": ("<p>上证·新闻</p>", "<p>上证%C2%B7新闻</p>"),  # only URLs are encoded
 }
 
 
