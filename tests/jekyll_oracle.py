@@ -295,6 +295,9 @@ def normalise_html(html: str, base: str = "") -> str:
        xml:base), so a relative `/about/` and an absolute `https://site/about/` are alike;
        a same-document reference (`#fn:1`) resolves too, as a reader honouring xml:base
        resolves it (feedsvc writes it absolute: readers that strip ids keep a working link).
+       A URL's non-ASCII characters are written percent-encoded in UTF-8 (libxml2's HTML
+       serialiser does so), as a browser requests them: `/a·b.html` and `/a%C2%B7b.html` are
+       alike; the text a reader sees is not touched.
     6. `style` attributes: spaces around `:` and `;` and a last `;` are dropped
        (`text-align: right` and `text-align:right` are alike).
     7. Attributes are written in name order.

@@ -82,6 +82,11 @@ def test_titles_and_slugs_as_jekyll_makes_them() -> None:
     assert feed_title('Ada\'s "best" chisel -- part 2...') == "Ada’s “best” chisel – part 2…"
     assert feed_title("Shortcuts: <kbd>Ctrl</kbd> &amp; friends") == "Shortcuts: Ctrl & friends"
     assert feed_title("a <script>alert(1)</script> b") == "a b"
+    # kramdown's SmartyPants: a quote right after a letter closes, CJK letters included
+    assert feed_title('人民币汇率"双向波动"特征明显') == "人民币汇率”双向波动”特征明显"
+    assert feed_title("<<a>> b") == "«a» b"
+    # normalize_whitespace collapses Ruby's (ASCII) white space only
+    assert feed_title(" 一周回顾\u3000（6月）\u00a0x \n") == "一周回顾\u3000（6月）\u00a0x"
     assert slugify_pretty("Hello World: it's") == "Hello-World-it's"
     assert slugify_default("Hello World: it's") == "hello-world-it-s"
 
@@ -165,6 +170,35 @@ def test_a_date_ruby_reads_keeps_the_post(
     post = read_post(path, load_settings(env={}, overrides={"content_dir": site}))
     assert post.date.isoformat() == expected
     assert "2023-01-29-a.md: date:" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        # an unquoted YAML timestamp without a zone: Ruby's YAML reads it in UTC, so the day
+        # (and the URL) is the site zone's next one
+        ("2022-05-23 20:15:00", "2022-05-24T04:15:00+08:00"),
+        ("2022-05-23T20:15:00.5", "2022-05-24T04:15:00+08:00"),
+        # quoted, or without seconds, it is text, which Jekyll reads in the site's zone
+        ('"2022-05-23 20:15:00"', "2022-05-23T20:15:00+08:00"),
+        ("2022-05-23 20:15", "2022-05-23T20:15:00+08:00"),
+        ("2022-05-23", "2022-05-23T00:00:00+08:00"),
+        ("2022-05-23 20:15:00 +0800", "2022-05-23T20:15:00+08:00"),
+    ],
+)
+def test_a_time_without_a_zone_is_read_as_jekylls_yaml_reads_it(
+    tmp_path: Path, written: str, expected: str
+) -> None:
+    site = tmp_path / "site"
+    _write(site, "_config.yml", "title: T\ntimezone: Asia/Shanghai\n")
+    path = _write(
+        site,
+        "_posts/2022-05-23-a.md",
+        f"---\ntitle: A\ndate: {written}\nlast_modified_at: {written}\n---\nx\n",
+    )
+    post = read_post(path, load_settings(env={}, overrides={"content_dir": site}))
+    assert (post.date.isoformat(), post.updated.isoformat()) == (expected, expected)
+    assert post.url.endswith(f"/{expected[:10].replace('-', '/')}/a.html")
 
 
 def test_front_matter_defaults_apply_by_scope(tmp_path: Path) -> None:

@@ -31,7 +31,7 @@ from .jekyll_oracle import (
 
 SITES = Path(__file__).parent / "sites"
 # Each fixture site's own feed: jekyll-feed's `feed.path`, `feed.xml` unless the site moves it.
-SITE_FEEDS = {"notes": "feed.xml", "workshop": "blog/atom.xml"}
+SITE_FEEDS = {"caijing": "feed.xml", "notes": "feed.xml", "workshop": "blog/atom.xml"}
 _WORKSHOP_TAGS = [
     "dates", "editors", "finishing", "gfm", "jekyll", "markdown", "projects", "ruby", "rust",
     "sharpening", "tools", "welcome", "workbench", "writing",
@@ -39,6 +39,13 @@ _WORKSHOP_TAGS = [
 # Every feed jekyll-feed writes for each site: the site feed, then (workshop's `feed:` block)
 # the category feeds and the tag feeds.
 JEKYLL_FEEDS = {
+    # jekyll-feed writes a tag feed only for a tag of ASCII letters, digits and `_`: none for
+    # caijing's Chinese tags (货币政策, A股...).
+    "caijing": [
+        "feed.xml",
+        "feed/银行·保险.xml",
+        *(f"feed/by_tag/{tag}.xml" for tag in ["funds", "fx_market", "stocks", "weekly"]),
+    ],
     "notes": ["feed.xml"],
     "workshop": [
         "blog/atom.xml",
@@ -54,6 +61,12 @@ FEEDS = [
 ]
 # A post added to each site for the reader who moves from jekyll-feed to feedsvc: the newest.
 NEW_POSTS = {
+    "caijing": (
+        "_posts/2022-06-13-油价调整.md",
+        "---\ntitle: 国内成品油价格小幅上调\ndate: 2022-06-13 23:50:00 +0800\n"
+        "categories: 宏观·政策\ntags: [油价]\n---\n"
+        "今晚24时起，国内汽、柴油价格每吨分别上调约200元。\n",
+    ),
     "notes": (
         "_posts/2023-09-19-release-2-1.md",
         "---\ntitle: Release 2.1\ntags: [release]\n---\n"
@@ -341,6 +354,10 @@ ALIKE = {
 
 
 ALIKE["fragment"] = ('<a href="#fn:1">1</a>', f'<a href="{BASE}#fn:1">1</a>')  # via xml:base
+ALIKE["iri"] = (  # a protocol-relative URL with a non-ASCII path, and the URI a browser requests
+    '<a href="//news.example.cn/c/上证·新闻.html">新闻</a>',
+    '<a href="https://news.example.cn/c/%E4%B8%8A%E8%AF%81%C2%B7%E6%96%B0%E9%97%BB.html">新闻</a>',
+)
 
 
 @pytest.mark.parametrize(("a", "b"), list(ALIKE.values()), ids=list(ALIKE))
@@ -355,6 +372,7 @@ DIFFERENT = {
     "pre-space": ("<pre><code>a\n  b</code></pre>", "<pre><code>a b</code></pre>"),
     "nbsp": ("<p>x&nbsp;y</p>", "<p>x y</p>"),
     "markup": ("<p><del>old</del> new</p>", "<p>old new</p>"),
+    "encoded-text": ("<p>上证·新闻</p>", "<p>上证%C2%B7新闻</p>"),  # only URLs are encoded
 }
 
 

@@ -135,6 +135,14 @@ KRAMDOWN_CASES: dict[str, tuple[str, str]] = {
         '<div class="raw">\n*not markdown*\n</div>',
         '<div class="raw">\n*not markdown*\n</div>',
     ),
+    "block HTML elements on one line each end a line (a summary keeps a space between them)": (
+        '<p>一</p> <p>二</p><p class="src">（来源）</p><!-- c --><hr>\n\nMore.',
+        '<p>一</p>\n<p>二</p>\n<p class="src">（来源）</p>\n<!-- c -->\n<hr>\n<p>More.</p>\n',
+    ),
+    "inside an HTML element, its blocks stay as written": (
+        "<div>\n<p>x</p> <p>y</p>\n</div> <p>z</p>",
+        "<div>\n<p>x</p> <p>y</p>\n</div>\n<p>z</p>",
+    ),
     "line breaks stay soft": ("Line one\nLine two", "<p>Line one\nLine two</p>\n"),
 }
 

@@ -23,6 +23,28 @@ _COMMON_FORM = re.compile(
 )
 
 
+# A YAML 1.1 timestamp with a time and no zone, as Ruby's YAML (Psych, safe_yaml) matches one.
+ZONELESS_YAML_TIME = re.compile(
+    r"-?\d{4}-\d{1,2}-\d{1,2}(?:[Tt]|[ \t\n\v\f\r]+)\d{1,2}:\d\d:\d\d(?:\.\d*)?", re.ASCII
+)
+
+
+class ZonelessYamlTime(str):
+    """A front-matter value written as a YAML timestamp without a zone, unquoted (`date:
+    2022-05-23 09:15:00`): Ruby's YAML, and so Jekyll, reads it in UTC, where the same text
+    quoted, or without seconds, is a string Jekyll reads in the site's zone."""
+
+    __slots__ = ()
+
+
+def parse_jekyll_date(value: object, zone: dt.tzinfo) -> dt.datetime:
+    """A front-matter date as Jekyll reads it: as parse_date does, except that an unquoted YAML
+    timestamp without a zone is in UTC; shown in the site's `zone` (its day makes the URL)."""
+    if isinstance(value, ZonelessYamlTime):
+        return parse_date(value, dt.UTC).astimezone(zone)
+    return parse_date(value, zone)
+
+
 def parse_date(value: object, zone: dt.tzinfo) -> dt.datetime:
     """Read a front matter date as Jekyll accepts it, as an aware datetime.
 

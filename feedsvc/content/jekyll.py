@@ -15,8 +15,7 @@ from collections.abc import Collection, Mapping
 from fnmatch import fnmatchcase
 from typing import Any
 
-from markdown_it import MarkdownIt
-
+from feedsvc.content.liquid_filters import smartify
 from feedsvc.settings import Settings
 from feedsvc.site_config import POSTS_FOLDER, current_site_config
 
@@ -169,19 +168,13 @@ def post_id_path(url_path: str, slug: str) -> str:
 
 def feed_title(title: str) -> str:
     """A title as jekyll-feed shows it (`smartify | strip_html | normalize_whitespace`):
-    typographic quotes, dashes and ellipses; tags and comments removed (a script or style with
-    its text); entities read; white space collapsed."""
-    smart = _SMART.renderInline(title) if ("'" in title or '"' in title) else title
-    text = html.unescape(_TAGS.sub("", smart))
-    for plain, typographic in _DASHES:
-        text = text.replace(plain, typographic)
-    return " ".join(text.split())
+    typographic quotes, dashes, ellipses and guillemets by kramdown's SmartyPants rules (a quote
+    after a letter closes, so `汇率"双向"` gets two closing quotes); tags and comments removed (a
+    script or style with its text); entities read; white space collapsed as Ruby's regexps see
+    it, ASCII only (an ideographic or no-break space stays)."""
+    text = html.unescape(_TAGS.sub("", smartify(title)))
+    return _RUBY_SPACE.sub(" ", text).strip(_RUBY_SPACES)
 
 
-# kramdown's SmartyPants, as the smartify filter applies it: quotes by markdown-it's rule, which
-# pairs them the same way; dashes and ellipses below (markdown-it's own replacements would also
-# turn (c) and +- into symbols, which kramdown leaves alone).
-_SMART = MarkdownIt("zero", {"typographer": True, "html": True}).enable(
-    ["smartquotes", "html_inline", "entity"]
-)
-_DASHES = (("---", "\u2014"), ("--", "\u2013"), ("...", "\u2026"))
+_RUBY_SPACES = " \t\n\v\f\r"
+_RUBY_SPACE = re.compile(f"[{_RUBY_SPACES}]+")

@@ -48,6 +48,51 @@ def kramdown_syntax_plugin(md: MarkdownIt) -> None:
     )
     md.core.ruler.after("block", "kramdown_attributes", _apply_attribute_lists)
     md.core.ruler.after("github-tasklists", "kramdown_spans", _spans)
+    md.add_render_rule(
+        "html_block", lambda _, tokens, idx, *__: html_block_lines(tokens[idx].content)
+    )
+
+
+# --- HTML blocks ----------------------------------------------------------------------------------
+# kramdown's text-level elements (parser/html.rb HTML_SPAN_ELEMENTS): any other tag is a block.
+_HTML_SPAN_TAGS = frozenset(
+    ["a", "abbr", "acronym", "b", "big", "bdo", "br", "button", "cite", "code", "del", "dfn", "em",
+     "i", "img", "input", "ins", "kbd", "label", "mark", "option", "q", "rb", "rbc", "rp", "rt",
+     "rtc", "ruby", "samp", "select", "small", "span", "strong", "sub", "sup", "tt", "u", "var"]
+)  # fmt: skip
+_HTML_VOID_TAGS = frozenset(
+    ["area", "base", "br", "col", "command", "embed", "hr", "img", "input", "keygen", "link",
+     "meta", "param", "source", "track", "wbr"]
+)  # fmt: skip
+_HTML_RAW_TEXT_TAGS = frozenset({"script", "style", "textarea"})  # their text holds no tags
+_HTML_TAG = re.compile(r"<!--.*?-->|<(/?)([A-Za-z][A-Za-z0-9-]*)\b[^>]*?(/?)>", re.S)
+_NEXT_ON_THE_LINE = re.compile(r" {0,3}(?=<!--|<([A-Za-z][A-Za-z0-9-]*))")
+
+
+def html_block_lines(html: str) -> str:
+    """An HTML block as kramdown writes it: a block element (or comment) at the top level ends
+    its line when another one follows on the same line, after at most three spaces
+    (`<p>a</p> <p>b</p><p>c</p>` is three lines); what is inside an element is left as written.
+    Text made of the block, such as a summary, so gets kramdown's line breaks between blocks."""
+    out, done, depth, pos = [], 0, 0, 0
+    while (tag := _HTML_TAG.search(html, pos)) is not None:
+        pos = tag.end()
+        closing, name, self_closing = tag[1], (tag[2] or "").lower(), tag[3]
+        if not name or closing or self_closing or name in _HTML_VOID_TAGS:  # an element ends
+            depth = max(depth - 1, 0) if closing else depth
+        elif name in _HTML_RAW_TEXT_TAGS:
+            end = re.compile(rf"</{name}\s*>", re.I).search(html, pos)
+            pos = end.end() if end else len(html)
+        else:
+            depth += 1
+            continue
+        if depth or name in _HTML_SPAN_TAGS:
+            continue
+        gap = _NEXT_ON_THE_LINE.match(html, pos)
+        if gap is not None and (gap[1] or "").lower() not in _HTML_SPAN_TAGS:
+            out += [html[done:pos], "\n"]
+            done = pos = gap.end()
+    return "".join([*out, html[done:]])
 
 
 def _kramdown_line(state: StateBlock, start: int, end: int, silent: bool) -> bool:

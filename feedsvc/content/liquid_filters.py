@@ -17,7 +17,7 @@ from liquid.builtin.expressions import BooleanExpression, tokenize
 from liquid.filter import with_context
 from liquid.token import TOKEN_EXPRESSION, Token
 
-from feedsvc.content.dates import parse_date
+from feedsvc.content.dates import parse_jekyll_date
 
 Filter = Callable[..., object]
 
@@ -138,7 +138,7 @@ def to_time(value: object, *, now: dt.datetime, zone: dt.tzinfo) -> dt.datetime 
     if isinstance(value, int | float) and not isinstance(value, bool):
         return dt.datetime.fromtimestamp(value, zone)
     try:
-        return parse_date(value, zone)
+        return parse_jekyll_date(value, zone)
     except (ValueError, OverflowError):
         return None
 

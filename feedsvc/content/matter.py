@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
 from frontmatter.default_handlers import YAMLHandler
+
+from feedsvc.content.dates import ZONELESS_YAML_TIME, ZonelessYamlTime
 
 # Deeper nesting than this is refused before libyaml's composer sees it: at some tens of thousands
 # of levels the C composer overflows the stack and kills the process (PyYAML 6.0.3;
@@ -16,13 +19,29 @@ MAX_VALUES = 10_000
 
 
 class _YAMLLoader(yaml.CSafeLoader):
-    """The safe C loader, minus timestamp resolution: every date reaches the one date parser."""
+    """The safe C loader, minus timestamp resolution: every date reaches the one date parser as
+    text; an unquoted time without a zone as a ZonelessYamlTime, which Jekyll reads in UTC."""
 
 
 _YAMLLoader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.CSafeLoader.yaml_implicit_resolvers.items()
 }
+_ZONELESS_TIME_TAG = "tag:feedsvc,2024:zoneless-time"
+_YAMLLoader.add_implicit_resolver(
+    _ZONELESS_TIME_TAG,
+    re.compile(f"^(?:{ZONELESS_YAML_TIME.pattern})$", re.ASCII),
+    list("-0123456789"),
+)
+
+
+def _zoneless_time(loader: yaml.BaseLoader, node: yaml.Node) -> ZonelessYamlTime:
+    if not isinstance(node, yaml.ScalarNode):  # the tag written out on a list or mapping
+        raise yaml.constructor.ConstructorError(None, None, "a time must be text", node.start_mark)
+    return ZonelessYamlTime(loader.construct_scalar(node))
+
+
+_YAMLLoader.add_constructor(_ZONELESS_TIME_TAG, _zoneless_time)
 
 
 class FrontMatterError(ValueError):

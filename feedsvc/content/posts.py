@@ -6,14 +6,19 @@ import datetime as dt
 import logging
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from feedsvc.content import jekyll as jekyll_rules
 from feedsvc.content import permalinks
-from feedsvc.content.dates import date_from_file_name, parse_date, parse_date_as_ruby
+from feedsvc.content.dates import (
+    date_from_file_name,
+    parse_date,
+    parse_date_as_ruby,
+    parse_jekyll_date,
+)
 from feedsvc.content.files import FileText, UnreadableFile, read_text
 from feedsvc.content.matter import (
     FrontMatterError,
@@ -161,9 +166,10 @@ def _build(path: Path, meta: dict[str, Any], file: FileText, settings: Settings)
     zone = settings.zone
     slug = _slug(meta, path.name, jekyll)
     info = file.info
-    date, date_is_stable = _date(meta, path, info, zone)
+    read_date = parse_jekyll_date if jekyll else parse_date
+    date, date_is_stable = _date(meta, path, info, zone, read_date)
     updated_raw = _first(meta, "last_modified_at", "updated", "modified")
-    updated = _whole_seconds(parse_date(updated_raw, zone)) if updated_raw is not None else date
+    updated = _whole_seconds(read_date(updated_raw, zone)) if updated_raw is not None else date
     shown: tuple[str, ...] | None = None
     if jekyll:  # the folders above `_posts`, then `categories`, then `category`, as Jekyll
         plural = _names({"categories": meta.get("categories")}, "category", "categories")
@@ -253,14 +259,20 @@ def _title(value: Any, default: str | None) -> str:
         value = str(value)
     if not isinstance(value, str):
         raise ValueError(f"title must be text, got {type(value).__name__} {value!r:.60}")
-    title = squash_spaces(xml_safe(str(value)))
-    if not title:
+    title = xml_safe(str(value))
+    if not squash_spaces(title):
         raise ValueError("title is empty")
-    return title
+    # A Jekyll site's title keeps its other white space (an ideographic space) for feed_title,
+    # which collapses only ASCII white space, as jekyll-feed does.
+    return title if default is not None else squash_spaces(title)
 
 
 def _date(
-    meta: dict[str, Any], path: Path, info: os.stat_result, zone: dt.tzinfo
+    meta: dict[str, Any],
+    path: Path,
+    info: os.stat_result,
+    zone: dt.tzinfo,
+    read_date: Callable[[object, dt.tzinfo], dt.datetime],
 ) -> tuple[dt.datetime, bool]:
     """The post's date, to the whole second, and whether it comes from the post itself (not
     from the file's mtime). A front-matter date dateutil cannot read is read as Jekyll's Ruby
@@ -270,7 +282,7 @@ def _date(
     from_name = date_from_file_name(path.name, zone)
     if written is not None:
         try:
-            return _whole_seconds(parse_date(written, zone)), True
+            return _whole_seconds(read_date(written, zone)), True
         except ValueError as exc:
             as_ruby = parse_date_as_ruby(written, zone) if isinstance(written, str) else None
             if as_ruby is not None:
