@@ -4,7 +4,9 @@ Jekyll with jekyll-feed publishes, entry by entry and field by field (issue 13).
 from __future__ import annotations
 
 import difflib
+import http.client
 import shutil
+import urllib.parse
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +30,7 @@ from .jekyll_oracle import (
     jekyll_feed_paths,
     normalise_html,
 )
+from .servers import nginx
 
 SITES = Path(__file__).parent / "sites"
 # Each fixture site's own feed: jekyll-feed's `feed.path`, `feed.xml` unless the site moves it.
@@ -404,3 +407,37 @@ def test_no_entry_holds_liquid_an_unrendered_table_or_a_relative_url(
                 prose = fragment.text_content()
                 assert "{%" not in prose and "{{" not in prose, (where, prose)
                 assert "| ---" not in prose and "|---" not in prose, (where, prose)
+
+
+def test_nginx_serves_jekyll_feeds_paths_as_atom(tmp_path: Path) -> None:
+    """The shipped nginx.conf serves the published set as it is: jekyll-feed's paths answer
+    with the very same Atom document as feedsvc's own URL, typed as Atom, compressed, with its
+    validators (a 304 for a reader that has it)."""
+    settings = site_settings(SITES / "workshop", state_dir=tmp_path / "state")
+    refresher = Refresher(settings)
+    try:
+        refresher.refresh(NOW)
+    finally:
+        refresher.close()
+    with nginx(settings.state_dir, tmp_path) as server:
+
+        def get(path: str, **headers: str) -> tuple[int, http.client.HTTPMessage, bytes]:
+            parts = urllib.parse.urlsplit(server.url)
+            connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=10)
+            try:
+                connection.request("GET", "/" + path, headers=headers)
+                response = connection.getresponse()
+                return response.status, response.headers, response.read()
+            finally:
+                connection.close()
+
+        own = get("feed.atom")[2]
+        for path in ("blog/atom.xml", "feed/blog.xml", "feed/tags/rust.xml"):
+            status, headers, body = get(path)
+            assert status == 200, path
+            assert headers["Content-Type"] == "application/atom+xml; charset=utf-8", path
+            assert feedparser.parse(body).entries, path
+            zipped = get(path, **{"Accept-Encoding": "gzip"})
+            assert zipped[1]["Content-Encoding"] == "gzip", path
+            assert get(path, **{"If-None-Match": headers["ETag"]})[0] == 304, path
+        assert get("blog/atom.xml")[2] == own
