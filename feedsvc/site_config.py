@@ -132,23 +132,20 @@ def site_settings(root: Path, rules: str | None = None) -> dict[str, tuple[Any, 
     block = config.data.get(FEEDSVC_KEY)
     if rules in (None, "auto") and isinstance(block, dict):
         rules = block.get("site_rules")
-    found = _site_settings(config, jekyll=rules == "jekyll")
-    jekyll = rules == "jekyll"
-    if rules in (None, "auto"):
-        jekyll = is_jekyll_site(root, config)
-        found = _site_settings(config, jekyll)
+    auto = rules in (None, "auto")
+    jekyll = is_jekyll_site(root, config) if auto else rules == "jekyll"
+    found = _site_settings(config, jekyll)
+    if auto:
         reason = f"{config.name} or _posts found" if jekyll else "no _config.yml and no _posts"
         found["site_rules"] = ("jekyll" if jekyll else "plain", f"auto: {reason}")
+    aliases, where = found.get("site_feed_aliases", ([], ""))
     templates = own_feed_templates(root) if jekyll else []
-    if (
-        templates
-        and "site_feed_aliases" in found
-        and FEEDSVC_KEY not in str(found["site_feed_aliases"][1])
-    ):
-        paths, where = found["site_feed_aliases"]
+    if templates and not where.endswith(f"{FEEDSVC_KEY}.site_feed_aliases"):
         found["site_feed_aliases"] = (
-            list(dict.fromkeys([*paths, *templates])),
-            f"{where}, and the site's own feed templates",
+            list(dict.fromkeys([*aliases, *templates])),
+            f"{where}, and the site's own feed templates"
+            if where
+            else "the site's own feed templates",
         )
     return found
 

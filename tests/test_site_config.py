@@ -179,8 +179,10 @@ def test_a_baseurl_without_url_still_places_every_link(tmp_path: Path) -> None:
 
 def test_the_sites_own_feed_templates_become_aliases(tmp_path: Path) -> None:
     """An older Jekyll site publishes a hand-written atom.xml (Liquid over site.posts) instead
-    of jekyll-feed's: its readers keep their URL too. A sitemap is no feed."""
-    site = _site(tmp_path, "title: T\n")
+    of jekyll-feed's: its readers keep their URL too. A sitemap is no feed. (The site sits in a
+    folder named feedsvc: only a `feedsvc:` block of its own may replace the aliases.)"""
+    (tmp_path / "feedsvc").mkdir()
+    site = _site(tmp_path / "feedsvc", "title: T\n")
     template = "---\nlayout: null\n---\n<feed>{% for post in site.posts %}{% endfor %}</feed>\n"
     (site / "atom.xml").write_text(template)
     (site / "rss.xml").write_text(template.replace("<feed>", "<rss>").replace("</feed>", "</rss>"))
