@@ -26,10 +26,23 @@ def _client(settings: Settings) -> FlaskClient:
 
 
 def test_before_the_first_publish(make_settings: MakeSettings, tmp_path: Path) -> None:
+    """Before anything is published a feed is not missing but coming: 503, retry soon, and
+    never cached (a CDN keeping a 404 would hide the feed once it exists)."""
     client = _client(make_settings(state_dir=tmp_path / "state"))
     assert client.get("/healthz").status_code == 200
-    assert client.get("/feed.atom").status_code == 404
+    response = client.get("/feed.atom")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    assert response.headers["Cache-Control"] == "no-store"
     assert client.get("/status.json").status_code == 503
+
+
+def test_a_404_is_cached_briefly(make_settings: MakeSettings, tmp_path: Path) -> None:
+    settings = make_settings(state_dir=tmp_path / "state")
+    Refresher(settings).refresh(NOW)
+    response = _client(settings).get("/no-such-feed.atom")
+    assert response.status_code == 404
+    assert response.headers["Cache-Control"] == "public, max-age=10"
 
 
 @pytest.mark.parametrize("written", [b"{not json", b"[]", b'"ok"'])

@@ -46,6 +46,15 @@ logger = logging.getLogger(__name__)
 MAX_PATH_LENGTH = 1024  # characters of decoded path; no feed URL comes close
 _PREFERENCE = ["br", "gzip", IDENTITY]  # the smallest first, when the client takes several
 _RETRY_SOON = [("Content-Type", "text/plain; charset=utf-8"), ("Retry-After", "1")]
+_NOT_PUBLISHED_YET = [
+    ("Content-Type", "text/plain; charset=utf-8"),
+    ("Retry-After", "5"),
+    ("Cache-Control", "no-store"),  # a cache must not keep "no feed" for a feed that is coming
+]
+# A 404 may be cached, briefly: a document a refresh is about to publish is not lost for long.
+NOT_FOUND_CACHE_CONTROL = "public, max-age=10"
+# Paths the app itself answers, whether or not anything is published.
+_APP_PATHS = frozenset({"/healthz", "/status.json", "/metrics"})
 
 
 def cache_control(settings: Settings) -> str:
@@ -109,6 +118,8 @@ def create_app(settings: Settings, clock: Callable[[], float] = time.monotonic) 
         response = error.get_response()
         response.set_data(f"{error.code} {error.name}\n")
         response.mimetype = "text/plain"
+        if error.code == 404:
+            response.headers["Cache-Control"] = NOT_FOUND_CACHE_CONTROL
         return response
 
     @app.errorhandler(Exception)
@@ -135,6 +146,9 @@ class _Documents:
             name = INDEX_PATH if path == "/" else path[1:]
             if name != INDEX_PATH or path == "/":  # one URL per document: the index is `/`
                 published = self.live.get()
+                if published.folder is None and path not in _APP_PATHS:
+                    start_response("503 Service Unavailable", _NOT_PUBLISHED_YET)
+                    return [b"503 Service Unavailable: nothing is published yet; retry soon\n"]
                 document = published.get(name)
                 if document is not None:
                     if self.limiter is not None:
