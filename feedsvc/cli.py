@@ -127,7 +127,8 @@ def _build(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _check(args: argparse.Namespace, settings: Settings) -> int:
-    logging.getLogger("feedsvc.pipeline.refresh").setLevel(logging.ERROR)  # listed below instead
+    for name in ("feedsvc.pipeline.refresh", "feedsvc.state.catalog"):  # listed below instead
+        logging.getLogger(name).setLevel(logging.ERROR)
     read = read_posts(settings)
     index = build_index(read.posts, dt.datetime.now(dt.UTC), settings.item_limit, settings.future)
     bad: list[PostError] = read.bad + index.problems

@@ -113,6 +113,7 @@ def test_check_lists_bad_posts_and_fails(content_dir: Path) -> None:
     lines = result.stdout.splitlines()
     assert lines[0].startswith(f"{bad}: date: unreadable date '2022-13-45'")
     assert lines[-1] == "2 files: 1 good, 1 bad"
+    assert str(bad) not in result.stderr  # reported once, on stdout, not again as a warning
 
 
 def test_check_passes_on_the_bundled_example() -> None:
