@@ -380,3 +380,22 @@ def test_feedsvc_serve_on_its_own(tmp_path: Path, sample_dir: Path) -> None:
         assert status == 200 and headers["Content-Type"] == "application/rss+xml; charset=utf-8"
         assert len(parse_feed(body).entries) == 1
         assert "Booting worker" in server.log.read_text()
+
+
+@pytest.mark.parametrize("kind", APP_SERVERS)
+def test_if_match_and_a_listed_if_modified_since_follow_rfc_9110(server: Server, kind: str) -> None:
+    """RFC 9110 13.1.1: `If-Match: *` holds for a document that exists, a strong match holds, a
+    weak or other tag fails with 412. 13.1.3: an If-Modified-Since holding more than one date is
+    ignored (a full answer, never a 304)."""
+    _, headers, _ = fetch(server, "feed.atom")
+    etag, modified = headers["ETag"], headers["Last-Modified"]
+    for conditions, expected in [
+        ({"If-Match": "*"}, 200),
+        ({"If-Match": f'"other", {etag}'}, 200),
+        ({"If-Match": f"W/{etag}"}, 412),
+        ({"If-Match": '"other"'}, 412),
+        ({"If-Modified-Since": f"{modified}, {modified}"}, 200),
+        ({"If-Match": "*", "If-None-Match": etag}, 304),
+    ]:
+        status, _, _ = fetch(server, "feed.atom", headers=conditions)
+        assert status == expected, conditions

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask, Response, request
 from werkzeug.datastructures import ResponseCacheControl
 from werkzeug.exceptions import HTTPException, NotFound, RequestURITooLarge, ServiceUnavailable
-from werkzeug.http import is_resource_modified, parse_accept_header
+from werkzeug.http import is_resource_modified, parse_accept_header, parse_etags
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wsgi import get_path_info, wrap_file
 
@@ -167,13 +167,14 @@ class _Documents:
         """200, 304 or 412 for one document, in the encoding the client prefers."""
         encoding = _best_encoding(environ.get("HTTP_ACCEPT_ENCODING", ""))
         variant = document.variants.get(encoding) or document.variants[IDENTITY]
+        if_match = environ.get("HTTP_IF_MATCH")
+        if if_match and _if_match_fails(if_match, variant.etag):
+            start_response("412 Precondition Failed", variant.headers_304)
+            return []
         if not is_resource_modified(
-            environ, etag=variant.etag, last_modified=document.last_modified
+            _conditions(environ, if_match), etag=variant.etag, last_modified=document.last_modified
         ):
-            if environ.get("HTTP_IF_MATCH"):  # werkzeug reports a failed If-Match this way
-                start_response("412 Precondition Failed", variant.headers_304)
-            else:
-                start_response("304 Not Modified", variant.headers_304)
+            start_response("304 Not Modified", variant.headers_304)
             return []
         if environ["REQUEST_METHOD"] == "HEAD":
             start_response("200 OK", variant.headers_200)
@@ -185,6 +186,25 @@ class _Documents:
             return [b"503 Service Unavailable: the feed was just republished; retry\n"]
         start_response("200 OK", variant.headers_200)
         return wrap_file(environ, body, 256 * 1024)
+
+
+def _if_match_fails(value: str, etag: str) -> bool:
+    """RFC 9110 13.1.1: If-Match holds when it is `*` (the document exists) or names its ETag
+    by strong comparison."""
+    tags = parse_etags(value)
+    return not (tags.star_tag or tags.is_strong(etag))
+
+
+def _conditions(environ: WSGIEnvironment, if_match: str | None) -> WSGIEnvironment:
+    """The request's conditional headers left for werkzeug's If-None-Match/If-Modified-Since
+    check: If-Match was evaluated already, and an If-Modified-Since holding a list of dates is
+    ignored (RFC 9110 13.1.3: more than one member; an HTTP-date holds at most one comma)."""
+    since = environ.get("HTTP_IF_MODIFIED_SINCE")
+    listed = since is not None and since.count(",") > 1
+    if not if_match and not listed:
+        return environ
+    drop = {"HTTP_IF_MATCH", "HTTP_IF_MODIFIED_SINCE"} if listed else {"HTTP_IF_MATCH"}
+    return {key: value for key, value in environ.items() if key not in drop}
 
 
 def _too_many_requests(wait: float, start_response: StartResponse) -> Iterable[bytes]:
