@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import http.client
+import socket
 import urllib.parse
 from collections.abc import Iterator
 from email.utils import format_datetime, parsedate_to_datetime
@@ -399,3 +400,33 @@ def test_if_match_and_a_listed_if_modified_since_follow_rfc_9110(server: Server,
     ]:
         status, _, _ = fetch(server, "feed.atom", headers=conditions)
         assert status == expected, conditions
+
+
+def _raw(server: Server, request: bytes) -> int:
+    """The status of one request sent byte for byte (http.client would fix it up)."""
+    parts = urllib.parse.urlsplit(server.url)
+    with socket.create_connection((parts.hostname or "", parts.port or 80), timeout=10) as sock:
+        sock.sendall(request)
+        answer = b""
+        while b"\r\n" not in answer:
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            answer += chunk
+    return int(answer.split(b" ", 2)[1])
+
+
+@pytest.mark.parametrize("kind", APP_SERVERS)
+@pytest.mark.parametrize("path", ["/feed.atom", "/healthz"])
+def test_a_lowercase_method_or_a_missing_host_is_refused(
+    server: Server, kind: str, path: str
+) -> None:
+    """RFC 9110 9.1: methods are case-sensitive, `get` is not GET (gunicorn refuses it with 400,
+    feedsvc under granian with 501). RFC 9112 3.2: an HTTP/1.1 request without Host is a 400."""
+    lowercase = _raw(
+        server, f"get {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode()
+    )
+    assert lowercase in (400, 501), lowercase
+    no_host = _raw(server, f"GET {path} HTTP/1.1\r\nConnection: close\r\n\r\n".encode())
+    assert no_host == 400
+    assert _raw(server, f"GET {path} HTTP/1.0\r\n\r\n".encode()) == 200  # 1.0 needs no Host

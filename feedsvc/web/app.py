@@ -53,6 +53,8 @@ _NOT_PUBLISHED_YET = [
 ]
 # A 404 may be cached, briefly: a document a refresh is about to publish is not lost for long.
 NOT_FOUND_CACHE_CONTROL = "public, max-age=10"
+_PLAIN = [("Content-Type", "text/plain; charset=utf-8"), ("Cache-Control", "no-store")]
+_KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE"})
 # Paths the app itself answers, whether or not anything is published.
 _APP_PATHS = frozenset({"/healthz", "/status.json", "/metrics"})
 
@@ -141,7 +143,14 @@ class _Documents:
         self.limiter = limiter
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        if environ["REQUEST_METHOD"] in ("GET", "HEAD"):
+        method = environ["REQUEST_METHOD"]
+        if method not in _KNOWN_METHODS:  # methods are case-sensitive (RFC 9110 9.1): `get` is none
+            start_response("501 Not Implemented", _PLAIN)
+            return [b"501 Not Implemented\n"]
+        if environ.get("SERVER_PROTOCOL") == "HTTP/1.1" and not environ.get("HTTP_HOST"):
+            start_response("400 Bad Request", _PLAIN)  # RFC 9112 3.2: HTTP/1.1 needs a Host
+            return [b"400 Bad Request: no Host header\n"]
+        if method in ("GET", "HEAD"):
             path = get_path_info(environ)
             name = INDEX_PATH if path == "/" else path[1:]
             if name != INDEX_PATH or path == "/":  # one URL per document: the index is `/`
