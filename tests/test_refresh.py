@@ -616,3 +616,27 @@ def test_the_web_servers_first_publish_leaves_no_spare_behind(site: Settings) ->
     write_post(site.content_dir, "new.md", "title: New\ndate: 2022-01-01")
     refresher.refresh(NOW)
     assert list((site.state_dir / GENERATIONS).glob(".spare-*"))
+
+
+@pytest.mark.parametrize("lost", ["generation", "manifest"])
+def test_a_deleted_published_set_is_published_again(site: Settings, lost: str) -> None:
+    """The generation `current` names is deleted (or its manifest): the next refresh publishes
+    the same documents again although no post changed, instead of saying "unchanged" while
+    every URL is a 404."""
+    refresher = Refresher(site)
+    try:
+        refresher.refresh(NOW)
+        before = published(site)
+        folder = current_folder(site.state_dir)
+        assert folder is not None
+        if lost == "generation":
+            shutil.rmtree(folder)
+        else:
+            (folder / MANIFEST).unlink()
+        refresher.refresh(NOW + dt.timedelta(minutes=1))
+        assert published(site) == before
+        again = current_folder(site.state_dir)
+        assert again is not None and (again / MANIFEST).is_file()
+        assert all((again / path).is_file() for path in before)
+    finally:
+        refresher.close()

@@ -26,7 +26,7 @@ from feedsvc.pipeline.build import BuildReport, archived, build_report
 from feedsvc.pipeline.renderer import DocumentRenderer
 from feedsvc.published.disk import atomic_write
 from feedsvc.published.generations import Generations, GenerationWriter
-from feedsvc.published.manifest import DocumentInfo
+from feedsvc.published.manifest import MANIFEST, DocumentInfo, current_folder
 from feedsvc.published.writers import PublishReport
 from feedsvc.render.assembler import Entries
 from feedsvc.settings import Settings
@@ -118,6 +118,9 @@ class Refresher:
         self._check_removals(update.catalog)
         unchanged = update.read == 0 and not update.removed
         due = self.next_due is not None and self.next_due <= now
+        if self.refreshed_once and self._published_set_lost():
+            logger.warning("the published set in %s is gone: publishing it again", self.state_dir)
+            unchanged, self.signatures, self.manifest = False, {}, None
         if self.refreshed_once and unchanged and not due:
             return self._nothing_to_do(update, started)
         index, bad, changed_feeds = self._snapshot(update, now, due)
@@ -177,6 +180,12 @@ class Refresher:
         for problem in index.problems:
             logger.warning("left out %s", problem)
         return index, update.catalog.errors() + index.problems, changed_feeds
+
+    def _published_set_lost(self) -> bool:
+        """Whether the generation `current` names, or its manifest, is gone (deleted by hand, a
+        cleanup gone wrong): every URL would be a 404 until some post changed."""
+        folder = current_folder(self.state_dir)
+        return folder is None or not (folder / MANIFEST).is_file()
 
     def _nothing_to_do(self, update: CatalogUpdate, started: float) -> BuildReport:
         index, bad = self._last
