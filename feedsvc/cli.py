@@ -87,7 +87,13 @@ def _parser() -> argparse.ArgumentParser:
 
 def _configure_logging(verbose: bool, quiet: bool) -> None:
     level = logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING
-    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s: %(message)s")
+    # Time and pid on every line: `feedsvc serve` interleaves the refresher's lines with the web
+    # server's, and an operator reading a log must tell when and which process said what.
+    logging.basicConfig(
+        level=level,
+        stream=sys.stderr,
+        format="%(asctime)s [%(process)d] %(levelname)s: %(message)s",
+    )
 
 
 def _settings(args: argparse.Namespace) -> tuple[Settings, dict[str, str]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -172,3 +173,10 @@ def test_settings_shows_each_value_and_where_it_came_from(tmp_path: Path) -> Non
     assert "item_limit = 7  # FEEDSVC_ITEM_LIMIT" in lines
     assert 'timezone = "UTC"  # default' in lines
     assert 'site_rules = "jekyll"  # auto: _config.yml or _posts found' in lines
+
+
+def test_every_log_line_says_when_and_which_process(content_dir: Path) -> None:
+    bad = write_post(content_dir, "bad.md", "date: 2022-01-01")
+    result = run("build", str(content_dir.parent / "out"), "--content", str(content_dir))
+    line = next(line for line in result.stderr.splitlines() if str(bad) in line)
+    assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} \[\d+\] WARNING: skipped ", line), line
