@@ -14,10 +14,9 @@ from feedsvc.content.jekyll import (
     is_excluded,
     is_post_source,
     post_id_path,
-    slugify_default,
-    slugify_pretty,
     titleize,
 )
+from feedsvc.content.liquid_filters import slugify
 from feedsvc.content.posts import read_post
 from feedsvc.content.scan import scan
 from feedsvc.settings import load_settings
@@ -87,8 +86,9 @@ def test_titles_and_slugs_as_jekyll_makes_them() -> None:
     assert feed_title("<<a>> b") == "«a» b"
     # normalize_whitespace collapses Ruby's (ASCII) white space only
     assert feed_title(" 一周回顾\u3000（6月）\u00a0x \n") == "一周回顾\u3000（6月）\u00a0x"
-    assert slugify_pretty("Hello World: it's") == "Hello-World-it's"
-    assert slugify_default("Hello World: it's") == "hello-world-it-s"
+    # :title is Jekyll's slugify in pretty mode, keeping case; :slug its default mode
+    assert slugify("Hello World: it's", "pretty", cased=True) == "Hello-World-it's"
+    assert slugify("Hello World: it's") == "hello-world-it-s"
 
 
 def _write(root: Path, source: str, text: str) -> Path:
@@ -225,3 +225,12 @@ def test_front_matter_defaults_apply_by_scope(tmp_path: Path) -> None:
     )
     assert read_post(top, settings).author == "Everyone"
     assert (read_post(own, settings).author, read_post(own, settings).tags) == ("Ada", ("mine",))
+
+
+def test_an_impossible_date_in_a_file_name_is_no_error_when_the_front_matter_dates_it(
+    tmp_path: Path,
+) -> None:
+    site = tmp_path / "site"
+    path = _write(site, "2023-02-30-odd.md", "---\ntitle: T\ndate: 2023-03-01\n---\nx\n")
+    post = read_post(path, load_settings(env={}, overrides={"content_dir": site}))
+    assert post.date.date() == dt.date(2023, 3, 1)

@@ -130,3 +130,17 @@ def test_post_url_finds_a_post_as_jekyll_does(tmp_path: Path, argument: str, pla
     html = SiteBodies(settings).render([post])[0][0].html
     found = not (argument == "2023-01-01-other" and place == "_posts/notes")  # nested: no
     assert ('href="https://s.example/other/"' in html) is found
+
+
+def test_a_configuration_broken_after_start_up_does_not_stop_rendering(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """_config.yml is read at start-up; broken later, a body still renders (its `site.*`
+    variables empty) and the log says why."""
+    text = "---\ntitle: T\n---\nBy {{ site.repository }}.\n"
+    settings = _site(tmp_path, "title: S\nrepository: ada/site\n", {"_posts/2023-01-01-a.md": text})
+    (settings.content_dir / "_config.yml").write_text("title: [broken\n", encoding="utf-8")
+    post = read_post(settings.content_dir / "_posts/2023-01-01-a.md", settings)
+    body, readable = SiteBodies(settings).render([post])[0]
+    assert readable and body.html == "<p>By .</p>\n"
+    assert "cannot read the site configuration" in caplog.text

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from feedsvc.errors import ConfigError
+from feedsvc.model.aliases import feed_aliases
+from feedsvc.model.kinds import SITE_FEED
 from feedsvc.settings import load_settings, load_settings_with_sources, to_environment
 
 JEKYLL_CONFIG = """\
@@ -194,3 +196,30 @@ def test_the_sites_own_feed_templates_become_aliases(tmp_path: Path) -> None:
     chosen = _site(tmp_path / "own", "feedsvc:\n  site_feed_aliases: [x.xml]\n")
     (chosen / "atom.xml").write_text(template)
     assert load_settings(env={}, overrides={"content_dir": chosen}).site_feed_aliases == ["x.xml"]
+
+
+@pytest.mark.parametrize(
+    ("written", "alias", "warned"),
+    [
+        ("https://ada.example.org/blog/atom.xml", "atom.xml", False),  # the site's own host
+        ("https://feeds.feedburner.com/ada", "feed.xml", True),  # another host: the default
+        ("../../etc/passwd.xml", "feed.xml", True),
+        ("/.hidden/feed.xml", "feed.xml", True),
+        ("/feed", "feed.xml", True),  # not an Atom file name
+    ],
+)
+def test_jekyll_feeds_path_is_published_only_where_feedsvc_can(
+    tmp_path: Path, written: str, alias: str, warned: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    config = f"url: https://ada.example.org\nbaseurl: /blog\nfeed:\n  path: {written}\n"
+    site = _site(tmp_path, config)
+    with caplog.at_level(logging.WARNING):
+        settings = load_settings(env={}, overrides={"content_dir": site})
+    assert settings.site_feed_aliases == [alias]
+    assert ("feed.path" in caplog.text) is warned
+
+
+def test_an_alias_never_replaces_one_of_feedsvcs_own_feeds(tmp_path: Path) -> None:
+    site = _site(tmp_path, "feedsvc:\n  site_feed_aliases: [feed.atom, tags/x.atom, feed.xml]\n")
+    settings = load_settings(env={}, overrides={"content_dir": site})
+    assert feed_aliases(settings, [SITE_FEED]) == {"feed.xml": "feed.atom"}

@@ -62,7 +62,7 @@ def render_bodies(
     for (post, body), fragment, excerpt in zip(items, fragments, wanted, strict=True):
         if post.excerpt:  # the writer's own: never cut
             summary = plain_text(post.excerpt)
-        elif excerpt is body:
+        elif excerpt == body:  # all of it: its text, already parsed
             summary = squash_spaces(fragment.text_content()) if fragment is not None else ""
         elif excerpt is not None:
             summary = plain_text(render_markdown(excerpt, options) if post.is_markdown else excerpt)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import html
 import posixpath
 import re
-import unicodedata
 from collections.abc import Collection, Mapping
 from fnmatch import fnmatchcase
 from typing import Any
@@ -24,8 +23,6 @@ _DATED_NAME = re.compile(r"^(\d{2,4}-\d{1,2}-\d{1,2})-(.*)(\.[^.]+)$")
 # Extensions Jekyll renders as Markdown (its `markdown_ext` default); others go out as written.
 MARKDOWN_EXTENSIONS = frozenset({".markdown", ".mkdown", ".mkdn", ".mkd", ".md"})
 POST_EXTENSIONS = (*MARKDOWN_EXTENSIONS, ".html", ".htm", ".txt")
-# Characters Jekyll's "pretty" slugify keeps (besides letters and digits of any script).
-_PRETTY_KEPT = frozenset("._~!$&'()+,;=@")
 _TAGS = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->|<[^>]*>", re.DOTALL | re.IGNORECASE)
 
 
@@ -131,31 +128,6 @@ def name_slug(file_name: str) -> str | None:
 def titleize(slug: str) -> str:
     """The title Jekyll gives a post without one: each word of its slug capitalised."""
     return " ".join(word[:1].upper() + word[1:].lower() for word in slug.split("-") if word)
-
-
-def slugify_pretty(text: str, cased: bool = True) -> str:
-    """Jekyll's `slugify(mode: "pretty")`: runs of characters other than letters, digits and
-    `._~!$&'()+,;=@` become one `-`, trimmed at both ends (`:title` in permalinks)."""
-    out: list[str] = []
-    for ch in text:
-        if ch in _PRETTY_KEPT or unicodedata.category(ch)[0] in "LN":
-            out.append(ch)
-        elif not out or out[-1] != "-":
-            out.append("-")
-    slug = "".join(out).strip("-")
-    return slug if cased else slug.lower()
-
-
-def slugify_default(text: str) -> str:
-    """Jekyll's default `slugify`: anything but letters and digits becomes `-`, lower-cased
-    (`:slug` in permalinks)."""
-    out: list[str] = []
-    for ch in text:
-        if unicodedata.category(ch)[0] in "LN":
-            out.append(ch)
-        elif not out or out[-1] != "-":
-            out.append("-")
-    return "".join(out).strip("-").lower()
 
 
 def post_id_path(url_path: str, slug: str) -> str:

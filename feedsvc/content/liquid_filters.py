@@ -186,8 +186,9 @@ def _date_as(value: object, *, fmt: str, **when: Any) -> object:
     return time.isoformat(timespec="seconds") if fmt == "xmlschema" else _strftime(time, fmt)
 
 
-def slugify(value: object, mode: object = None) -> str:
-    """Jekyll's slugify: runs of other characters become `-`, lower case (`none` only lowers)."""
+def slugify(value: object, mode: object = None, cased: object = False) -> str:
+    """Jekyll's slugify: runs of other characters become `-`, lower case unless `cased` (as
+    Jekyll's permalinks keep `:title`'s case; `none` only lowers)."""
     text, mode = ruby_str(value), ruby_str(mode) or "default"
     if mode == "latin":  # accents dropped, other letters become `?` (so `-`)
         text = "".join(
@@ -195,10 +196,11 @@ def slugify(value: object, mode: object = None) -> str:
         )
         text, mode = "".join(c if c.isascii() else "?" for c in text), "default"
     if mode not in _SLUG_KEEP:
-        return text.lower()
+        return text if cased is True else text.lower()
     keep = _SLUG_KEEP[mode]
     slug = re.sub("\0+", "-", "".join(ch if keep(ch) else "\0" for ch in text))
-    return slug.removeprefix("-").removesuffix("-").lower()
+    slug = slug.removeprefix("-").removesuffix("-")
+    return slug if cased is True else slug.lower()
 
 
 def smartify(value: object) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -14,12 +13,14 @@ from typing import Any
 from feedsvc.content import jekyll as jekyll_rules
 from feedsvc.content import permalinks
 from feedsvc.content.dates import (
+    FILE_NAME_DATE,
     date_from_file_name,
     parse_date,
     parse_date_as_ruby,
     parse_jekyll_date,
 )
 from feedsvc.content.files import FileText, UnreadableFile, read_text
+from feedsvc.content.liquid_filters import slugify
 from feedsvc.content.matter import (
     FrontMatterError,
     NoFrontMatterError,
@@ -33,7 +34,6 @@ from feedsvc.settings import Settings
 logger = logging.getLogger(__name__)
 
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown", ".txt"})
-_DATED_NAME = re.compile(r"^\d{4}-\d{2}-\d{2}-")
 
 
 @dataclass(frozen=True)
@@ -230,7 +230,7 @@ def _slug(meta: dict[str, Any], name: str, jekyll: bool) -> str:
     if from_name is not None:
         return from_name
     stem = name.rsplit(".", 1)[0]
-    return stem[11:] if _DATED_NAME.match(name) else stem
+    return stem[11:] if FILE_NAME_DATE.match(name) else stem
 
 
 def _source(path: Path, root: Path) -> str:
@@ -279,7 +279,6 @@ def _date(
     reads it, else the file name's date is taken, with a warning either way: Jekyll would
     publish the post, so dropping it would lose one."""
     written = meta.get("date")
-    from_name = date_from_file_name(path.name, zone)
     if written is not None:
         try:
             return _whole_seconds(read_date(written, zone)), True
@@ -288,9 +287,11 @@ def _date(
             if as_ruby is not None:
                 logger.warning("%s: date: %s; read as Jekyll reads it: %s", path, exc, as_ruby)
                 return _whole_seconds(as_ruby), True
-            if from_name is None:
+            if FILE_NAME_DATE.match(path.name) is None:
                 raise ValueError(f"date: {exc}") from None
             logger.warning("%s: date: %s; the file name's date is used", path, exc)
+    # Read only now: an impossible date in the name of a post dated in its front matter is no error.
+    from_name = date_from_file_name(path.name, zone)
     if from_name is not None:
         return from_name, True
     return _whole_seconds(dt.datetime.fromtimestamp(info.st_mtime, tz=zone)), False
@@ -359,7 +360,7 @@ def _url_path(
         if permalinks.is_absolute(pattern):
             return pattern
     if s.site_rules == "jekyll":  # Jekyll's :title keeps case and some punctuation
-        title, url_slug = jekyll_rules.slugify_pretty(slug), jekyll_rules.slugify_default(slug)
+        title, url_slug = slugify(slug, "pretty", cased=True), slugify(slug)
     else:
         title, url_slug = slug, None
     parts = permalinks.PermalinkParts(

@@ -23,7 +23,7 @@ from feedsvc.content.posts import Post, load_body, read_post
 from feedsvc.content.text import xml_safe
 from feedsvc.errors import PostError
 from feedsvc.settings import Settings
-from feedsvc.site_config import POSTS_FOLDER, read_site_config
+from feedsvc.site_config import POSTS_FOLDER, current_site_config
 
 logger = logging.getLogger(__name__)
 
@@ -42,12 +42,7 @@ class SiteBodies:
     @cached_property
     def config(self) -> Mapping[str, Any]:
         """The site's `_config.yml` as written (a Jekyll site's Liquid sees it as `site`)."""
-        try:
-            return read_site_config(self.settings.content_dir).data
-        except Exception as exc:  # noqa: BLE001 - read at start-up already; a change since must
-            # not stop rendering: the variables are then missing, and the log says why.
-            logger.warning("site configuration unreadable while rendering: %s", exc)
-            return {}
+        return current_site_config(self.settings.content_dir).data
 
     @cached_property
     def markdown(self) -> MarkdownOptions:

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterable
 
 from feedsvc.model.kinds import SITE_FEED, FeedKey, FeedKind
-from feedsvc.model.layout import FeedFormat, document_url, feed_path
+from feedsvc.model.layout import FeedFormat, document_url, feed_path, is_feed
 from feedsvc.settings import Settings
 
 CATEGORY_ALIAS_FOLDER = "feed/"  # jekyll-feed's category feeds: feed/<name>.xml
@@ -17,10 +17,8 @@ _SIMPLE_TAG = re.compile(r"[A-Za-z0-9_]+")
 
 
 def feed_aliases(settings: Settings, keys: Iterable[FeedKey]) -> dict[str, str]:
-    """Alias path -> the Atom document it repeats, for the feeds in `keys`. An alias that is one
-    of feedsvc's own paths is left out: a feed's own document is never replaced by another's."""
-    keys = list(keys)
-    own = {feed_path(key, fmt) for key in keys for fmt in FeedFormat}
+    """Alias path -> the Atom document it repeats, for the feeds in `keys`. An alias shaped like
+    one of feedsvc's own feed paths is left out: a feed's own document is never replaced."""
     aliases: dict[str, str] = {}
     site_feed = feed_path(SITE_FEED, FeedFormat.ATOM)
     for path in settings.site_feed_aliases:
@@ -28,7 +26,7 @@ def feed_aliases(settings: Settings, keys: Iterable[FeedKey]) -> dict[str, str]:
     categories = set(settings.category_feed_aliases)
     folder = settings.tag_feed_alias_folder.strip("/")
     only, never = set(settings.tag_feed_aliases_only), set(settings.tag_feed_aliases_except)
-    for key in keys:
+    for key in keys if categories or folder else ():  # every refresh: skip when none can match
         if "/" in key.name or "\\" in key.name or key.name.startswith("."):
             continue  # never a path of its own: jekyll-feed would write outside its folder
         if key.kind is FeedKind.CATEGORY and key.name in categories:
@@ -41,7 +39,7 @@ def feed_aliases(settings: Settings, keys: Iterable[FeedKey]) -> dict[str, str]:
             and key.name not in never
         ):
             aliases[f"{folder}/{key.name}.xml"] = feed_path(key, FeedFormat.ATOM)
-    return {alias: target for alias, target in aliases.items() if alias not in own}
+    return {alias: target for alias, target in aliases.items() if not is_feed(alias)}
 
 
 def earlier_feed_id(settings: Settings, key: FeedKey) -> str | None:
