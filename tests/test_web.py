@@ -67,7 +67,7 @@ def test_status_lists_bad_files_with_reasons(
     status = json.loads(_client(settings).get("/status.json").data)
     assert status["posts"] == 1 and status["feeds"] == 1 and status["documents"] == 8
     assert status["bad_files"] == [
-        {"path": str(content_dir / "bad.md"), "reason": "no title: front matter needs `title: ...`"}
+        {"path": "bad.md", "reason": "no title: front matter needs `title: ...`"}
     ]
     assert status["last_refresh"]["finished_at"] == "2026-01-01T00:00:00+00:00"
 
