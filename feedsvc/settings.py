@@ -205,6 +205,12 @@ class Settings:
     proxy_count: int = _setting(
         0, "Proxies in front adding X-Forwarded-For (1 behind nginx); 0: the peer is the client."
     )
+    monitoring_networks: list[str] = _setting(
+        ["127.0.0.0/8", "::1/128"],
+        "Networks (CIDR) whose clients may GET /status.json and /metrics; others get 404. "
+        "Default: this machine only.",
+        how_it_runs=True,
+    )
     max_post_bytes: int = _setting(
         10 * 1024 * 1024, "Largest post file read, in bytes; a larger file is reported as bad."
     )

@@ -116,6 +116,7 @@ def test_environment_overrides_the_file(tmp_path: Path) -> None:
         ("exclude = [1]", "exclude: expected a list of strings"),
         ('archive_kinds = ["month"]', "archive_kinds: 'month' is not one of site, category, tag"),
         ("archive_page_size = -1", "archive_page_size: must be at least 0, got -1"),
+        ('monitoring_networks = ["10/8"]', "monitoring_networks: '10/8' is not an IP network"),
         ("item_limit = ", "site.toml"),
     ],
 )
