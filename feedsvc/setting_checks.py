@@ -6,6 +6,7 @@ must also follow.
 
 from __future__ import annotations
 
+import ipaddress
 import zoneinfo
 from collections.abc import Callable
 from pathlib import Path
@@ -67,6 +68,14 @@ def _check_alias_file(path: str) -> str | None:
     return _check_alias_path(path)
 
 
+def _check_network(network: str) -> str | None:
+    try:
+        ipaddress.ip_network(network, strict=False)
+    except ValueError:
+        return f"{network!r} is not an IP network (e.g. 10.0.0.0/8, 192.0.2.7, ::1/128)"
+    return None
+
+
 def _at_least(minimum: int) -> Callable[[int], str | None]:
     return lambda n: None if n >= minimum else f"must be at least {minimum}, got {n}"
 
@@ -107,6 +116,7 @@ _CHECKS: dict[str, Callable[[Any], str | None]] = {
     "rate_limit": _at_least(0),
     "rate_limit_window": lambda n: None if n > 0 else f"must be more than 0, got {n}",
     "proxy_count": _at_least(0),
+    "monitoring_networks": lambda networks: next(filter(None, map(_check_network, networks)), None),
     "site_title": lambda s: None if s.strip() else "must not be empty",
     "permalink": lambda s: (
         None

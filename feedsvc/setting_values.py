@@ -1,10 +1,14 @@
 """A setting's value from the text or TOML it was written in: type checks and conversions, with
-one-line errors naming where the value was found."""
+one-line errors naming where the value was found; and the values that depend on others when not
+given (the state folder of a site)."""
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Collection
+import hashlib
+import os
+import re
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -56,3 +60,24 @@ def coerce(key: str, kind: Any, value: Any, where: str) -> Any:
 def type_name(kind: Any) -> str:
     names = {str: "a string", bool: "true or false", int: "an integer", float: "a number"}
     return names.get(kind, "a list of strings")
+
+
+def default_state_dir(content_dir: Path, env: Mapping[str, str]) -> Path:
+    """The state folder of the site in `content_dir` when no state_dir is set: one per site, so
+    that a second site started with the defaults never finds (and serves) the first one's set,
+    and the same site always finds its own. Under $XDG_STATE_HOME/feedsvc, or
+    ~/.local/state/feedsvc when it is unset, empty or relative (the XDG Base Directory
+    specification's rule), named by state_key."""
+    base = env.get("XDG_STATE_HOME", "")
+    root = Path(base) if os.path.isabs(base) else Path.home() / ".local" / "state"
+    return root / "feedsvc" / state_key(content_dir)
+
+
+def state_key(content_dir: Path) -> str:
+    """A content folder's name in the state folders: its own name, readable (e.g. `blog`), and a
+    hash of its resolved absolute path, so that two folders named alike differ and a symlink
+    or relative path to a folder gives that folder's key (`blog-3f2a9c1e`)."""
+    resolved = content_dir.resolve()
+    name = re.sub(r"[^\w.-]+", "-", resolved.name).strip(".-")[:40] or "site"
+    digest = hashlib.sha256(os.fsencode(resolved)).hexdigest()[:8]
+    return f"{name}-{digest}"

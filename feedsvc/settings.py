@@ -18,7 +18,7 @@ from typing import Any
 
 from feedsvc.errors import ConfigError
 from feedsvc.setting_checks import check_settings
-from feedsvc.setting_values import check_known, coerce, from_env_text
+from feedsvc.setting_values import check_known, coerce, default_state_dir, from_env_text
 from feedsvc.site_config import LOCAL_SITE_URL, site_settings
 
 ENV_PREFIX = "FEEDSVC_"
@@ -166,8 +166,9 @@ class Settings:
         how_it_runs=True,
     )
     state_dir: Path = _setting(
-        Path("~/.local/state/feedsvc").expanduser(),
-        "Folder of the service's published set (serve, worker); give each site its own.",
+        default_state_dir(EXAMPLE_CONTENT, os.environ),
+        "Folder of the service's published set (serve, worker). Default: one per site, "
+        "$XDG_STATE_HOME/feedsvc/<folder>-<hash of its path> (XDG_STATE_HOME: ~/.local/state).",
     )
     stale_while_revalidate: int = _setting(
         300, "Seconds a cache may serve a stale feed while it revalidates (RFC 5861)."
@@ -203,6 +204,12 @@ class Settings:
     )
     proxy_count: int = _setting(
         0, "Proxies in front adding X-Forwarded-For (1 behind nginx); 0: the peer is the client."
+    )
+    monitoring_networks: list[str] = _setting(
+        ["127.0.0.0/8", "::1/128"],
+        "Networks (CIDR) whose clients may GET /status.json and /metrics; others get 404. "
+        "Default: this machine only.",
+        how_it_runs=True,
     )
     max_post_bytes: int = _setting(
         10 * 1024 * 1024, "Largest post file read, in bytes; a larger file is reported as bad."
@@ -289,10 +296,11 @@ def load_settings_with_sources(
     """load_settings, and where each setting that is not a default came from."""
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
+    env = os.environ if env is None else env
     if config_file is not None:
         for key, value in _read_config_file(config_file).items():
             values[key], sources[key] = value, f"{config_file}: {key}"
-    for key, (value, variable) in _read_env(os.environ if env is None else env).items():
+    for key, (value, variable) in _read_env(env).items():
         values[key], sources[key] = value, variable
     for key, value in (overrides or {}).items():
         values[key], sources[key] = value, "command line"
@@ -302,10 +310,13 @@ def load_settings_with_sources(
     for key in ("site_url", "feeds_url"):  # so relative references resolve under, not beside
         if values.get(key) and not values[key].endswith("/"):
             values[key] += "/"
+    content_dir = Path(values.get("content_dir", EXAMPLE_CONTENT))
     if not values.get("site_title"):
-        content_dir = values.get("content_dir", EXAMPLE_CONTENT)
-        values["site_title"] = Path(content_dir).resolve().name or "feedsvc"
+        values["site_title"] = content_dir.resolve().name or "feedsvc"
         sources["site_title"] = "the content directory's name"
+    if "state_dir" not in values:  # one per site: two sites never share a published set
+        values["state_dir"] = default_state_dir(content_dir, env)
+        sources["state_dir"] = "one per content directory"
     settings = Settings(**values)
     check_settings(settings)
     return settings, sources

@@ -14,6 +14,7 @@ from __future__ import annotations
 import gc
 import logging
 import multiprocessing
+import multiprocessing.context
 import multiprocessing.pool
 import os
 import signal
@@ -114,13 +115,45 @@ def freeze_long_lived_objects() -> None:
 def _pool(job: Callable[[Any], Any], processes: int) -> multiprocessing.pool.Pool:
     """A pool of forked workers, each started with `job` (forked, not pickled: a job is a plain
     closure over whatever this process holds) and replaced after BATCHES_PER_WORKER batches."""
-    context = multiprocessing.get_context("fork")
+    context = _QuietForkContext()
     return context.Pool(
         processes,
         initializer=_start_worker,
         initargs=(job,),
         maxtasksperchild=BATCHES_PER_WORKER,
     )
+
+
+class _QuietWorker(multiprocessing.context.ForkProcess):
+    """A pool's worker process that ends quietly once its parent is gone.
+
+    When the parent dies (kill -9, an out-of-memory kill), a worker that is busy finishes its
+    batch and then writes the result into a pipe nobody reads: the pool's loop gets EPIPE, and
+    multiprocessing would print two BrokenPipeError tracebacks per worker into the log of a
+    service that only stopped. A worker waiting for a batch reads end of file and ends quietly
+    already; this one does the same at its write. The result is lost either way: nobody is left
+    to take it. While the parent lives, any error is raised (and printed) as before."""
+
+    def run(self) -> None:
+        try:
+            super().run()
+        except (OSError, EOFError):
+            if not _parent_gone():
+                raise
+            logger.debug("worker %d: the parent process is gone; ending", os.getpid())
+
+
+class _QuietForkContext(multiprocessing.context.ForkContext):
+    """The fork start method, making _QuietWorker processes (Pool asks its context for them)."""
+
+    Process = _QuietWorker
+
+
+def _parent_gone() -> bool:
+    """Whether this worker's parent has died: an orphan is handed to another process (init or
+    a subreaper), so its parent's pid is no longer the one that forked it."""
+    parent = multiprocessing.parent_process()
+    return parent is not None and os.getppid() != parent.pid
 
 
 def _start_worker(job: Callable[[Any], Any]) -> None:

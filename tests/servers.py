@@ -63,25 +63,25 @@ def wait_until_up(
 def feedsvc_server(
     kind: str,
     content_dir: Path,
-    state_dir: Path,
+    state_dir: Path | None,
     workdir: Path,
     env: Mapping[str, str] | None = None,
 ) -> Iterator[Server]:
     """feedsvc on a free loopback port: "gunicorn" exactly as the Procfile's web: line runs it,
-    "granian" as `feedsvc serve --server granian` runs it, "serve" as plain `feedsvc serve`."""
+    "granian" as `feedsvc serve --server granian` runs it, "serve" as plain `feedsvc serve`.
+    A `state_dir` of None leaves it to feedsvc's default."""
     port = free_port()
     log = workdir / f"{kind}-{port}.log"
     clean = {k: v for k, v in os.environ.items() if not k.startswith("FEEDSVC_") and k != "PORT"}
-    clean.update(
-        {
-            "FEEDSVC_CONTENT_DIR": str(content_dir),
-            "FEEDSVC_STATE_DIR": str(state_dir),
-            "FEEDSVC_HOST": "127.0.0.1",
-            "FEEDSVC_PORT": str(port),
-            "FEEDSVC_SITE_URL": f"http://127.0.0.1:{port}/",
-            **(env or {}),
-        }
-    )
+    own = {
+        "FEEDSVC_CONTENT_DIR": str(content_dir),
+        "FEEDSVC_HOST": "127.0.0.1",
+        "FEEDSVC_PORT": str(port),
+        "FEEDSVC_SITE_URL": f"http://127.0.0.1:{port}/",
+    }
+    if state_dir is not None:
+        own["FEEDSVC_STATE_DIR"] = str(state_dir)
+    clean.update({**own, **(env or {})})
     commands = {
         "gunicorn": [
             sys.executable, "-m", "gunicorn", "-c", str(REPO / "config" / "gunicorn.conf.py"),

@@ -92,11 +92,18 @@ def server(kind: str, request: pytest.FixtureRequest) -> Server:
 
 
 def fetch(
-    server: Server, path: str, method: str = "GET", headers: dict[str, str] | None = None
+    server: Server,
+    path: str,
+    method: str = "GET",
+    headers: dict[str, str] | None = None,
+    source: str | None = None,
 ) -> tuple[int, http.client.HTTPMessage, bytes]:
-    """One raw request; `path` is sent as given, after percent-encoding non-ASCII."""
+    """One raw request, from the address `source` if given; `path` is sent as given, after
+    percent-encoding non-ASCII."""
     parts = urllib.parse.urlsplit(server.url)
-    connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=10)
+    connection = http.client.HTTPConnection(
+        parts.hostname or "", parts.port, timeout=10, source_address=(source, 0) if source else None
+    )
     try:
         connection.request(
             method, "/" + urllib.parse.quote(path, safe="/%?=&*\\:;"), headers=headers or {}
@@ -430,3 +437,31 @@ def test_a_lowercase_method_or_a_missing_host_is_refused(
     no_host = _raw(server, f"GET {path} HTTP/1.1\r\nConnection: close\r\n\r\n".encode())
     assert no_host == 400
     assert _raw(server, f"GET {path} HTTP/1.0\r\n\r\n".encode()) == 200  # 1.0 needs no Host
+
+
+def other_host_address() -> str:
+    """An address of this machine that is not a loopback one: a connection from it to a
+    loopback port comes, as the server sees it, from another host. The test skips without one."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("203.0.113.1", 9))  # picks the route out; sends nothing
+            address = str(probe.getsockname()[0])
+        except OSError:
+            address = ""
+    if not address or address.startswith("127."):
+        pytest.skip("this machine has no address but loopback to connect from")
+    return address
+
+
+@pytest.mark.parametrize("kind", SERVERS)
+@pytest.mark.parametrize("path", ["status.json", "metrics"])
+def test_status_and_metrics_answer_this_machine_only(server: Server, kind: str, path: str) -> None:
+    """Under gunicorn and granian by default (monitoring_networks), and with nginx's shipped
+    config, which allows 127.0.0.1 and ::1 only: another host gets 404 from feedsvc, 403 from
+    nginx; the feeds are everyone's."""
+    other = other_host_address()
+    assert fetch(server, path)[0] == 200
+    status, headers, body = fetch(server, path, source=other)
+    assert status == (403 if kind == "nginx" else 404), body
+    assert headers["Cache-Control"] == "no-store" or kind == "nginx"
+    assert fetch(server, "feed.atom", source=other)[0] == 200

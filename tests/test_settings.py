@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from feedsvc.errors import ConfigError
+from feedsvc.setting_values import default_state_dir
 from feedsvc.settings import (
     CONFIG_VARIABLE,
     EXAMPLE_CONTENT,
@@ -52,6 +54,9 @@ def test_default_config_file_documents_every_key_with_its_default() -> None:
         default = getattr(defaults, field.name)
         if field.name == "content_dir":
             assert (DEFAULT_CONFIG.parent / written["content_dir"]).resolve() == default
+        elif field.name == "state_dir":  # one per site: the file shows its pattern
+            assert written["state_dir"] == "~/.local/state/feedsvc/<folder>-<hash>"
+            assert default == default_state_dir(EXAMPLE_CONTENT, os.environ)
         elif isinstance(default, Path):
             assert Path(written[field.name]).expanduser() == default, field.name
         else:
@@ -111,6 +116,7 @@ def test_environment_overrides_the_file(tmp_path: Path) -> None:
         ("exclude = [1]", "exclude: expected a list of strings"),
         ('archive_kinds = ["month"]', "archive_kinds: 'month' is not one of site, category, tag"),
         ("archive_page_size = -1", "archive_page_size: must be at least 0, got -1"),
+        ('monitoring_networks = ["10/8"]', "monitoring_networks: '10/8' is not an IP network"),
         ("item_limit = ", "site.toml"),
     ],
 )

@@ -1,4 +1,5 @@
-"""The web app in process: what it serves before and after publishing, status, escaping."""
+"""The web app in process: what it serves before and after publishing, status, escaping, who may
+see the status and metrics."""
 
 from __future__ import annotations
 
@@ -67,7 +68,7 @@ def test_status_lists_bad_files_with_reasons(
     status = json.loads(_client(settings).get("/status.json").data)
     assert status["posts"] == 1 and status["feeds"] == 1 and status["documents"] == 8
     assert status["bad_files"] == [
-        {"path": str(content_dir / "bad.md"), "reason": "no title: front matter needs `title: ...`"}
+        {"path": "bad.md", "reason": "no title: front matter needs `title: ...`"}
     ]
     assert status["last_refresh"]["finished_at"] == "2026-01-01T00:00:00+00:00"
 
@@ -130,3 +131,45 @@ def test_a_starting_workers_threads_all_wait_for_the_first_load(tmp_path: Path) 
     for thread in threads:
         thread.join()
     assert sizes == [50_000] * 8
+
+
+@pytest.mark.parametrize(
+    ("networks", "proxies", "client", "forwarded", "allowed"),
+    [
+        (None, 0, "127.0.0.1", None, True),  # the default: this machine only
+        (None, 0, "127.0.0.2", None, True),
+        (None, 0, "::1", None, True),
+        (None, 0, "::ffff:127.0.0.1", None, True),  # IPv4 on a dual-stack socket
+        (None, 0, "203.0.113.9", None, False),
+        (None, 0, "2001:db8::9", None, False),
+        (None, 0, "", None, False),  # a Unix socket: not known to be this machine
+        (None, 1, "127.0.0.1", "203.0.113.9", False),  # a client of nginx on this machine
+        (None, 1, "127.0.0.1", "127.0.0.1", True),
+        (["10.0.0.0/8", "192.0.2.7"], 0, "10.1.2.3", None, True),  # Prometheus on the LAN
+        (["10.0.0.0/8", "192.0.2.7"], 0, "192.0.2.7", None, True),
+        (["10.0.0.0/8", "192.0.2.7"], 0, "127.0.0.1", None, False),
+        (["0.0.0.0/0", "::/0"], 0, "203.0.113.9", None, True),  # public, as before
+    ],
+)
+def test_status_and_metrics_answer_only_monitoring_networks(
+    make_settings: MakeSettings,
+    tmp_path: Path,
+    networks: list[str] | None,
+    proxies: int,
+    client: str,
+    forwarded: str | None,
+    allowed: bool,
+) -> None:
+    """Everyone else gets the 404 of a path that is not there, never cached (the answer depends
+    on who asks); documents are served to all alike."""
+    chosen = {"monitoring_networks": networks} if networks is not None else {}
+    settings = make_settings(state_dir=tmp_path / "state", proxy_count=proxies, **chosen)
+    Refresher(settings).refresh(NOW)
+    app = create_app(settings).test_client()
+    headers = {"X-Forwarded-For": forwarded} if forwarded else {}
+    for path in ("/status.json", "/metrics"):
+        response = app.get(path, environ_base={"REMOTE_ADDR": client}, headers=headers)
+        assert response.status_code == (200 if allowed else 404), path
+        assert response.headers["Cache-Control"] in {"no-store", "no-cache"}
+    with app.get("/", environ_base={"REMOTE_ADDR": client}, headers=headers) as page:
+        assert page.status_code == 200

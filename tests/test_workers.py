@@ -1,6 +1,6 @@
 """Worker processes: the same results in the same order as in one process, a worker's error
-reaches the caller, stopping early leaves no worker behind, and a pipeline's step is made only
-after the results it needs."""
+reaches the caller, stopping early leaves no worker behind, a pipeline's step is made only
+after the results it needs, and workers whose parent is killed end quietly."""
 
 from __future__ import annotations
 
@@ -8,12 +8,18 @@ import functools
 import math
 import multiprocessing
 import os
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 
 from feedsvc.workers import Step, batched, run_batches, run_steps, worker_count
+
+from .corpus import generate
 
 
 def pid_and_squares(batch: Sequence[int]) -> tuple[int, list[int]]:
@@ -108,3 +114,76 @@ def test_a_pipeline_steps_error_or_an_early_stop_leaves_no_worker_behind() -> No
     assert next(results) == [0]
     results.close()
     assert multiprocessing.active_children() == []
+
+
+def _children(pid: int) -> set[int]:
+    """The processes `pid` has forked and not yet reaped, from any of its threads (the pool
+    forks replacement workers from a thread of its own)."""
+    found: set[int] = set()
+    for listing in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            found.update(int(child) for child in listing.read_text().split())
+        except OSError:  # the thread ended while we looked
+            continue
+    return found
+
+
+def _stat(pid: int) -> list[str]:
+    """The fields of /proc/PID/stat after the command's name; none once the process is gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return []
+
+
+def _running(pid: int) -> bool:
+    """Whether `pid` is still running: a zombie (ended, waiting for its new parent to reap it)
+    is not."""
+    stat = _stat(pid)
+    return bool(stat) and stat[0] != "Z"
+
+
+def _busy(pid: int) -> bool:
+    """Whether `pid` has run for a tenth of a second of processor time: a worker past its start,
+    taking batches."""
+    stat = _stat(pid)
+    ticks = int(stat[11]) + int(stat[12]) if stat else 0  # utime + stime
+    return ticks >= os.sysconf("SC_CLK_TCK") // 10
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads /proc (Linux)")
+def test_workers_end_quietly_within_seconds_when_their_parent_is_killed(tmp_path: Path) -> None:
+    """kill -9 of a `feedsvc build` while its forked workers are busy: each worker ends within
+    a few seconds and none prints a traceback (each printed two BrokenPipeError tracebacks, as
+    it wrote its batch's result into the pipe its dead parent no longer read)."""
+    content = generate(tmp_path / "corpus", 3000, seed=5)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FEEDSVC_")}
+    env["FEEDSVC_WORKERS"] = "2"
+    command = [sys.executable, "-m", "feedsvc", "build", "-q", "--content", str(content)]
+    stderr = tmp_path / "stderr.log"
+    with stderr.open("wb") as err:
+        build = subprocess.Popen(
+            [*command, str(tmp_path / "out")], env=env, stdout=subprocess.DEVNULL, stderr=err
+        )
+    workers: set[int] = set()
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and build.poll() is None:
+            workers = _children(build.pid)
+            if len(workers) == 2 and all(map(_busy, workers)):
+                break
+            time.sleep(0.01)
+        assert len(workers) == 2, f"no two busy workers seen:\n{stderr.read_text()}"
+        build.send_signal(signal.SIGKILL)
+        build.wait()
+        killed = time.monotonic()
+        while any(map(_running, workers)) and time.monotonic() - killed < 5:
+            time.sleep(0.01)
+        assert not any(map(_running, workers)), "a worker outlived its parent by 5 s"
+    finally:
+        for worker in workers:  # never leave one behind, whatever failed
+            if _running(worker):
+                os.kill(worker, signal.SIGKILL)
+    log = stderr.read_text()
+    assert "Traceback" not in log and "Error" not in log, log

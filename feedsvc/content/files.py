@@ -118,7 +118,9 @@ def _resolve_inside(path: Path, root: Path) -> Path:
             raise UnreadableFile("broken symlink or file vanished") from None
         raise UnreadableFile(f"cannot read: {exc.strerror}") from None
     if not target.is_relative_to(root.resolve()):
-        raise UnreadableFile(f"symlink points outside the content directory (to {target})")
+        # Not where it points: the reason is shown in /status.json, which names nothing outside
+        # the content directory (`ls -l` tells the operator).
+        raise UnreadableFile("symlink points outside the content directory")
     return target
 
 

@@ -57,7 +57,7 @@ class Refresher:
         self.refreshed_once = False
         self.live: LiveIndex | None = None  # built from the catalog on the first refresh
         self.manifest: tuple[Path, dict[str, DocumentInfo]] | None = None  # the last commit
-        self.status = StatusFile(self.state_dir, atomic_write)
+        self.status = StatusFile(self.state_dir, atomic_write, settings.content_dir)
         self.generations = Generations(self.state_dir)  # owns this process's spare copy
 
     def refresh(

@@ -2,7 +2,8 @@
 
 The refresher writes it into the state folder after every refresh (`StatusFile`); the web app
 serves it as /status.json and /metrics reads its figures at each scrape (`RefreshFigures`), so
-both always say the same. Every key is spelled here and nowhere else.
+both always say the same. Every key is spelled here and nowhere else. It names no path of the
+server (see _ServerPaths): a bad file's path is relative to the content directory.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,10 +47,17 @@ def read_status(state_dir: Path) -> dict[str, Any] | None:
 class StatusFile:
     """The status of one state folder, kept in memory and written whole after each change."""
 
-    def __init__(self, state_dir: Path, write: Callable[[Path, bytes], None]) -> None:
-        """`write`: how to replace a file atomically (published/disk.py's atomic_write)."""
+    def __init__(
+        self,
+        state_dir: Path,
+        write: Callable[[Path, bytes], None],
+        content_dir: Path | None = None,
+    ) -> None:
+        """`write`: how to replace a file atomically (published/disk.py's atomic_write);
+        `content_dir`: the folder the paths of bad files are written relative to."""
         self.path = state_dir / STATUS_FILE
         self._write = write
+        self._server_paths = _ServerPaths(content_dir, state_dir)
         self.data: dict[str, Any] = read_status(state_dir) or {}
 
     def record_next_run(self, next_run: dt.datetime | None) -> None:
@@ -93,8 +102,41 @@ class StatusFile:
 
     def save(self) -> None:
         """Write the file; a full disk must not stop the refresher itself."""
+        shown = self._server_paths.applied(self.data)
         with contextlib.suppress(OSError):
-            self._write(self.path, json.dumps(self.data, ensure_ascii=False, indent=1).encode())
+            self._write(self.path, json.dumps(shown, ensure_ascii=False, indent=1).encode())
+
+
+class _ServerPaths:
+    """The content directory and the state folder, found in a text (each as given and as
+    resolved: either may be a symlink or sit below one; whole names only, the longest first) and
+    written as the status shows them: a path below the content directory relative to it, the
+    directory itself as `<content_dir>`, the state folder as `<state_dir>`. A path of the server
+    says where it keeps things, not what an operator needs to fix a file."""
+
+    def __init__(self, content_dir: Path | None, state_dir: Path) -> None:
+        content = [content_dir.absolute(), content_dir.resolve()] if content_dir else []
+        self.shown = {str(f): "<content_dir>" for f in content}
+        self.shown |= {str(f): "<state_dir>" for f in (state_dir.absolute(), state_dir.resolve())}
+        names = sorted((f for f in self.shown if f != "/"), key=len, reverse=True)
+        alternatives = "|".join(map(re.escape, names)) or "(?!)"  # none: matches nothing
+        self.pattern = re.compile(rf"(?P<folder>{alternatives})(?:(?P<below>/)|(?![\w.-]))")
+
+    def applied(self, value: Any) -> Any:
+        """`value` (the status, or any part of it) with every such path written as shown."""
+        if isinstance(value, str):
+            return self.pattern.sub(self._shown, value)
+        if isinstance(value, dict):
+            return {key: self.applied(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self.applied(item) for item in value]
+        return value
+
+    def _shown(self, match: re.Match[str]) -> str:
+        folder = self.shown[match["folder"]]
+        if match["below"] is None:
+            return folder
+        return "" if folder == "<content_dir>" else folder + "/"
 
 
 def _add_to_totals(

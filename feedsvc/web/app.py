@@ -9,16 +9,18 @@ goes through Flask.
 
 The document layer also applies the poll limit (429 with Retry-After, when `rate_limit` is set).
 Around both: request counting for /metrics and, behind proxies (`proxy_count`), werkzeug's
-ProxyFix, so the client's address is the one the proxies report.
+ProxyFix, so the client's address is the one the proxies report: the poll limit counts by it, and
+only clients in `monitoring_networks` see /status.json and /metrics.
 """
 
 from __future__ import annotations
 
 import functools
+import ipaddress
 import json
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, request
@@ -57,6 +59,9 @@ _PLAIN = [("Content-Type", "text/plain; charset=utf-8"), ("Cache-Control", "no-s
 _KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE"})
 # Paths the app itself answers, whether or not anything is published.
 _APP_PATHS = frozenset({"/healthz", "/status.json", "/metrics"})
+# The operator's view of the service: only clients in monitoring_networks get them.
+MONITORING_PATHS = frozenset({"/status.json", "/metrics"})
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 def cache_control(settings: Settings) -> str:
@@ -83,11 +88,20 @@ def create_app(settings: Settings, clock: Callable[[], float] = time.monotonic) 
     if settings.proxy_count:
         wsgi_app = ProxyFix(wsgi_app, x_for=settings.proxy_count, x_proto=0)
     app.wsgi_app = wsgi_app  # type: ignore[method-assign,assignment]
+    monitors = [ipaddress.ip_network(n, strict=False) for n in settings.monitoring_networks]
 
     @app.before_request
     def refuse_long_paths() -> None:
         if len(request.path) > MAX_PATH_LENGTH:
             raise RequestURITooLarge()
+
+    @app.before_request
+    def monitors_only() -> Response | None:
+        """/status.json and /metrics tell how the server is doing, for its operator: to anyone
+        else they are not there. Never cached: the answer depends on who asks."""
+        if request.path in MONITORING_PATHS and not is_in(request.remote_addr, monitors):
+            return Response("404 Not Found\n", 404, {"Cache-Control": "no-store"}, "text/plain")
+        return None
 
     @app.get("/healthz", provide_automatic_options=False)
     def healthz() -> Response:
@@ -195,6 +209,19 @@ class _Documents:
             return [b"503 Service Unavailable: the feed was just republished; retry\n"]
         start_response("200 OK", variant.headers_200)
         return wrap_file(environ, body, 256 * 1024)
+
+
+def is_in(address: str | None, networks: Sequence[Network]) -> bool:
+    """Whether a client's address is in one of `networks`; an IPv4 address in IPv6 form (as a
+    dual-stack socket reports it) counts as itself. No address (a Unix socket without
+    proxy_count) is in none."""
+    try:
+        client = ipaddress.ip_address(address or "")
+    except ValueError:
+        return False
+    if isinstance(client, ipaddress.IPv6Address) and client.ipv4_mapped is not None:
+        client = client.ipv4_mapped
+    return any(client in network for network in networks)
 
 
 def _if_match_fails(value: str, etag: str) -> bool:
