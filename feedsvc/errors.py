@@ -25,6 +25,11 @@ class TooManyRemovedError(RefreshError):
     """More posts would disappear at once than max_removed_share allows: likely an unmount."""
 
 
+class StateError(RefreshError):
+    """A file of the state folder cannot be saved (a full disk, a damaged database): the refresh
+    fails, and the next one saves it again."""
+
+
 class RefreshCancelledError(FeedsvcError):
     """The process is stopping; the refresh under way publishes nothing."""
 

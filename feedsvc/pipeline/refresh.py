@@ -14,7 +14,7 @@ import datetime as dt
 import logging
 import threading
 import time
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 
 from feedsvc.content.posts import Post
@@ -30,7 +30,13 @@ from feedsvc.published.manifest import MANIFEST, DocumentInfo, current_folder
 from feedsvc.published.writers import PublishReport
 from feedsvc.render.assembler import Entries
 from feedsvc.settings import Settings
-from feedsvc.state.catalog import Catalog, CatalogUpdate, load_catalog, save_catalog
+from feedsvc.state.catalog import (
+    CATALOG_FILE,
+    Catalog,
+    CatalogUpdate,
+    load_catalog,
+    save_catalog,
+)
 from feedsvc.state.ledger import LEDGER_FILE, load_ledger, save_ledger
 from feedsvc.state.lock import exclusive
 from feedsvc.state.signatures import load_signatures, save_signatures
@@ -59,26 +65,33 @@ class Refresher:
         self.manifest: tuple[Path, dict[str, DocumentInfo]] | None = None  # the last commit
         self.status = StatusFile(self.state_dir, atomic_write, settings.content_dir)
         self.generations = Generations(self.state_dir)  # owns this process's spare copy
+        self.unsaved: tuple[set[str], set[str]] = (set(), set())  # (changed, removed) sources
+        self.signatures_saved = True  # False: the saved signatures are not the last published
 
     def refresh(
         self,
         now: dt.datetime,
         cancel: threading.Event | None = None,
         sources: Collection[str] | None = None,
+        announce: Callable[[Sequence[str]], None] | None = None,
     ) -> BuildReport | None:
         """One refresh as of `now`: of the whole content directory, or, when file events name
-        what changed, of just those `sources`. Returns None when it published nothing because it
-        could not (the reason is logged and in the status), or was cancelled."""
+        what changed, of just those `sources`; `announce` is handed the paths it wrote (the hub
+        pinger's queue). Returns None when it failed or was cancelled: whatever failed (a full or
+        read-only disk, a damaged database, a bug), it is logged and the status says why, and
+        the next refresh tries again, saving what this one could not."""
         started = time.perf_counter()
         try:
             with exclusive(self.state_dir):
-                report = self._refresh(now, cancel, started, sources)
+                report = self._refresh(now, cancel, started, sources, announce)
         except RefreshCancelledError:
             logger.info("refresh abandoned: stopping; nothing was published")
             return None
-        except (RefreshError, OSError) as exc:
-            logger.error("refresh failed, still serving the last good feeds: %s", exc)
-            self.status.record_refresh(now, time.perf_counter() - started, error=str(exc))
+        # BLE001: the one boundary of a refresh. Whatever failed, the service goes on serving the
+        # last good set and the next refresh retries; the status must say why, never "no error"
+        # (_failed logs it, with its traceback when it was not expected).
+        except Exception as exc:  # noqa: BLE001
+            self._failed(now, started, exc)
             return None
         self.status.record_refresh(now, time.perf_counter() - started, report.outcome())
         logger.info(
@@ -95,6 +108,17 @@ class Refresher:
         )
         return report
 
+    def _failed(self, now: dt.datetime, started: float, exc: Exception) -> None:
+        """Log a failed refresh and record why in the status: an expected failure (a disk, a
+        database, the content directory) in one line, anything else with its traceback."""
+        if isinstance(exc, RefreshError | OSError):
+            logger.error("refresh failed, still serving the last good feeds: %s", exc)
+            error = str(exc)
+        else:
+            logger.exception("refresh failed, still serving the last good feeds")
+            error = f"{type(exc).__name__}: {exc}"
+        self.status.record_refresh(now, time.perf_counter() - started, error=error)
+
     def record_next_run(self, next_run: dt.datetime | None) -> None:
         """Show the scheduler's next run in the status."""
         self.status.record_next_run(next_run)
@@ -110,6 +134,7 @@ class Refresher:
         cancel: threading.Event | None,
         started: float,
         sources: Collection[str] | None,
+        announce: Callable[[Sequence[str]], None] | None,
     ) -> BuildReport:
         if sources is not None and self.refreshed_once:
             update = self.catalog.update_sources(self.settings, sources)
@@ -122,6 +147,7 @@ class Refresher:
             logger.warning("the published set in %s is gone: publishing it again", self.state_dir)
             unchanged, self.signatures, self.manifest = False, {}, None
         if self.refreshed_once and unchanged and not due:
+            self._save_state()  # what an earlier refresh could not
             return self._nothing_to_do(update, started)
         index, bad, changed_feeds = self._snapshot(update, now, due)
         writer = GenerationWriter(
@@ -140,6 +166,8 @@ class Refresher:
             writer.abort()
             self.live = None  # it already holds this refresh's posts: rebuild it next time
             raise
+        self._note_unsaved(update)
+        self.signatures_saved = False
         self.catalog = update.catalog
         self.signatures = signatures
         self.manifest = writer.committed or self.manifest
@@ -154,10 +182,30 @@ class Refresher:
             self.next_due = now  # a body could not be read: try again next time, change or not
         self.refreshed_once = True
         self._last = (index, bad)
-        save_catalog(self.state_dir, update)
-        save_ledger(self.state_dir / LEDGER_FILE, self.ledger)
-        save_signatures(self.state_dir, signatures, atomic_write)
+        if announce is not None:
+            announce(published.changed)  # queued for the hub: published, whatever follows
+        self._save_state()
         return build_report(update, index, bad, rendered, published, started)
+
+    def _note_unsaved(self, update: CatalogUpdate) -> None:
+        """Add an update's changes to those the catalog file does not hold yet."""
+        changed, removed = self.unsaved
+        changed.difference_update(update.removed)
+        changed.update(update.changed)
+        removed.difference_update(update.changed)
+        removed.update(update.removed)
+
+    def _save_state(self) -> None:
+        """Save the catalog, ledger and signatures, as far as they changed since they were last
+        saved. A failure fails the refresh (after its publish); the next refresh saves again."""
+        changed, removed = self.unsaved
+        if changed or removed or not (self.state_dir / CATALOG_FILE).exists():
+            save_catalog(self.state_dir, self.catalog, changed, removed)
+            self.unsaved = (set(), set())
+        save_ledger(self.state_dir / LEDGER_FILE, self.ledger)  # keeps what it could not save
+        if not self.signatures_saved:
+            save_signatures(self.state_dir, self.signatures, atomic_write)
+            self.signatures_saved = True
 
     def _snapshot(
         self, update: CatalogUpdate, now: dt.datetime, due: bool
