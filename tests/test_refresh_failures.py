@@ -1,10 +1,12 @@
 """Every failure of a refresh is a failed refresh: a damaged, unwritable or undecodable catalog,
-an error after the publish. The status (and /metrics) says why, and the next refresh heals."""
+a full or read-only state folder, an error after the publish. The status (and /metrics) says
+why, and the next refresh heals."""
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import os
 import pickle
 import shutil
@@ -14,7 +16,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,12 +28,12 @@ from feedsvc.published.manifest import current_folder
 from feedsvc.settings import Settings
 from feedsvc.state.catalog import CATALOG_FILE
 from feedsvc.state.ledger import LEDGER_FILE, load_ledger
-from feedsvc.state.status import STATUS_FILE, read_status
+from feedsvc.state.status import STATUS_FILE, read_status, spill_path
 from feedsvc.web.app import create_app
 
 from .conftest import NOW, MakeSettings, parse_feed, read_metrics, write_post
 from .corpus import generate
-from .system import read_only
+from .system import read_only, remount, tmpfs
 
 POSTS = 40
 
@@ -49,9 +51,11 @@ def content(corpus_40: Path, content_dir: Path) -> Path:
 
 
 @pytest.fixture
-def site(content: Path, tmp_path: Path, make_settings: MakeSettings) -> Settings:
-    """The 40-post corpus with a state folder of its own."""
-    return make_settings(state_dir=tmp_path / "state")
+def site(content: Path, tmp_path: Path, make_settings: MakeSettings) -> Iterator[Settings]:
+    """The 40-post corpus with a state folder of its own; its status spill is removed after."""
+    settings = make_settings(state_dir=tmp_path / "state")
+    yield settings
+    spill_path(settings.state_dir).unlink(missing_ok=True)
 
 
 def later(seconds: float) -> dt.datetime:
@@ -212,6 +216,75 @@ def test_a_catalog_row_that_does_not_decode_is_one_file_read_again(
         (blob,) = db.execute("SELECT reading FROM readings WHERE source = ?", (source,)).fetchone()
     assert pickle.loads(blob).post.source == source  # noqa: S301 - saved anew, by the test's own worker
     assert Refresher(site).refresh(later(60)).read == 0  # type: ignore[union-attr]
+
+
+def _fill(folder: Path) -> Path:
+    """Fill the file system of `folder` to the last byte with one file; returns it."""
+    filler = folder / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    chunk = 1 << 20
+    try:
+        while chunk:
+            try:
+                os.write(fd, b"\0" * chunk)
+            except OSError as exc:
+                assert exc.errno == errno.ENOSPC
+                chunk //= 2
+    finally:
+        os.close(fd)
+    return filler
+
+
+def test_a_full_then_read_only_state_folder_shows_in_status_and_metrics(
+    content: Path, tmp_path: Path, make_settings: MakeSettings
+) -> None:
+    """The state folder on a real 8 MiB tmpfs. Filled up: a refresh with nothing to publish
+    cannot write its status, one with an edit cannot write its generation, and /status.json and
+    /metrics (served by the real app) say so with ENOSPC's reason. Remounted read-only: EROFS's
+    reason, not the older one. Writable again, with room: the next refresh succeeds, publishes
+    the edit, and the status clears, in the state folder too."""
+    state = tmp_path / "state"
+    settings = make_settings(state_dir=state)
+    spill = spill_path(state)
+    try:
+        with tmpfs(state, "8m"):
+            refresher = Refresher(settings)
+            client = create_app(settings).test_client()
+            try:
+                assert refresher.refresh(NOW) is not None
+                assert served_status(client)["error"] is None and refresh_success(client) == 1
+                filler = _fill(state)
+                report = refresher.refresh(later(60))  # only its status to write
+                status = served_status(client)
+                assert status["error"] is not None, status
+                assert status["error"].startswith(f"cannot write {STATUS_FILE}: [Errno 28] No sp")
+                assert refresh_success(client) == 0 and report is None
+                retitle(settings, "满")
+                assert refresher.refresh(later(120)) is None
+                status = served_status(client)
+                assert "[Errno 28] No space left on device" in status["error"]
+                assert status["last_refresh"]["error"] == status["error"]
+                assert status["totals"]["failures"] == 2
+                assert refresh_success(client) == 0
+                assert not any(title.startswith("满") for title in site_titles(settings))
+                remount(state, "ro")
+                assert refresher.refresh(later(180)) is None
+                status = served_status(client)
+                assert "[Errno 30] Read-only file system" in status["error"]
+                assert "No space" not in status["error"] and refresh_success(client) == 0
+                remount(state, "rw")
+                filler.unlink()
+                assert refresher.refresh(later(240)) is not None
+                status = served_status(client)
+                assert status["error"] is None and refresh_success(client) == 1
+                assert status["totals"]["failures"] == 3
+                assert any(title.startswith("满") for title in site_titles(settings))
+                assert not spill.exists()
+                assert read_status(state) == {k: v for k, v in status.items() if k != "documents"}
+            finally:
+                refresher.close()
+    finally:
+        spill.unlink(missing_ok=True)
 
 
 def _worker(settings: Settings) -> subprocess.Popen[str]:

@@ -93,7 +93,10 @@ class Refresher:
         except Exception as exc:  # noqa: BLE001
             self._failed(now, started, exc)
             return None
-        self.status.record_refresh(now, time.perf_counter() - started, report.outcome())
+        unwritten = self.status.record_refresh(now, time.perf_counter() - started, report.outcome())
+        if unwritten is not None:
+            logger.error("refresh failed at its end: %s", unwritten)
+            return None
         logger.info(
             "refresh: %d posts read of %d files, %d documents re-rendered, %d written, "
             "%d unchanged, %d removed, %d bad files, %.3f s",
