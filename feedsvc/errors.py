@@ -30,6 +30,11 @@ class StateError(RefreshError):
     fails, and the next one saves it again."""
 
 
+class DamagedSetError(RefreshError):
+    """The generation being served lacks a file its manifest lists (deleted by hand, a cleanup
+    gone wrong): documents cannot be linked from it, only written anew."""
+
+
 class RefreshCancelledError(FeedsvcError):
     """The process is stopping; the refresh under way publishes nothing."""
 

@@ -1,6 +1,6 @@
 """Every failure of a refresh is a failed refresh: a damaged, unwritable or undecodable catalog,
-a full or read-only state folder, an error after the publish. The status (and /metrics) says
-why, and the next refresh heals."""
+a full or read-only state folder, an error after the publish, a damaged published set. The
+status (and /metrics) says why, and the next refresh heals."""
 
 from __future__ import annotations
 
@@ -23,8 +23,14 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from feedsvc.pipeline.refresh import Refresher
-from feedsvc.published.manifest import current_folder
+from feedsvc.pipeline.refresh import CHECK_AT_LEAST, CHECK_SHARE, Refresher
+from feedsvc.published.manifest import (
+    GENERATIONS,
+    MANIFEST,
+    SUFFIXES,
+    current_folder,
+    read_manifest,
+)
 from feedsvc.settings import Settings
 from feedsvc.state.catalog import CATALOG_FILE
 from feedsvc.state.ledger import LEDGER_FILE, load_ledger
@@ -33,6 +39,7 @@ from feedsvc.web.app import create_app
 
 from .conftest import NOW, MakeSettings, parse_feed, read_metrics, write_post
 from .corpus import generate
+from .servers import feedsvc_server
 from .system import read_only, remount, tmpfs
 
 POSTS = 40
@@ -287,6 +294,61 @@ def test_a_full_then_read_only_state_folder_shows_in_status_and_metrics(
         spill.unlink(missing_ok=True)
 
 
+@pytest.mark.parametrize("restart", [False, True])
+def test_a_document_deleted_from_the_served_generation_is_published_again(
+    site: Settings, restart: bool
+) -> None:
+    """One document (and its twins) deleted from the generation being served. A running
+    refresher, with nothing changed, finds it gone within the refreshes that check every
+    document once (CHECK_SHARE, fewer for a small set) and publishes the set again; a restarted
+    one, with a post changed, cannot link it and writes every document anew at once (it used to
+    fail on every refresh). Unchanged documents keep their bytes and Last-Modified."""
+    refresher = Refresher(site)
+    try:
+        refresher.refresh(NOW)
+        folder = current_folder(site.state_dir)
+        assert folder is not None
+        before = read_manifest(folder)
+        lost = sorted(before)[-1]
+        for suffix in SUFFIXES:
+            (folder / (lost + suffix)).unlink()
+        if restart:
+            refresher.close()
+            refresher = Refresher(site)
+            retitle(site, "改")
+        refreshes = 0
+        while current_folder(site.state_dir) == folder and refreshes < CHECK_SHARE:
+            refreshes += 1
+            report = refresher.refresh(later(60 * refreshes))
+            assert report is not None
+        assert refreshes <= (1 if restart else -(-len(before) // CHECK_AT_LEAST))  # a full turn
+        again = current_folder(site.state_dir)
+        assert again is not None and again != folder
+        for path, info in read_manifest(again).items():
+            for suffix in SUFFIXES:
+                assert (again / (path + suffix)).is_file(), path + suffix
+            if before[path].sha256 == info.sha256:
+                assert before[path].changed == info.changed
+        if not restart:
+            assert report.published.written == 0  # the same bytes: no reader sees a change
+        assert read_status(site.state_dir)["error"] is None  # type: ignore[index]
+    finally:
+        refresher.close()
+
+
+def test_feedsvc_serve_leaves_no_spare_of_its_first_publish(content: Path, tmp_path: Path) -> None:
+    """`feedsvc serve` on a fresh state folder publishes once in the web server's master
+    (before its workers start), then runs a refresher beside it: no spare copy named for the
+    master's pid stays (it would hold a link to every file while the server runs)."""
+    state = tmp_path / "state"
+    with feedsvc_server("serve", content, state, tmp_path) as server:
+        _wait_for(lambda: '"next_run"' in _status_text_of(state))  # the refresher's first run
+        spares = [path.name for path in (state / GENERATIONS).glob(".spare-*")]
+        master = server.process.pid
+        assert not [name for name in spares if name.split("-")[2] == str(master)], spares
+        assert current_folder(state) is not None and (current_folder(state) / MANIFEST).exists()  # type: ignore[operator]
+
+
 def _worker(settings: Settings) -> subprocess.Popen[str]:
     variables = {k: v for k, v in os.environ.items() if not k.startswith("FEEDSVC_")}
     variables.update(
@@ -305,7 +367,11 @@ def _worker(settings: Settings) -> subprocess.Popen[str]:
 
 
 def _status_text(settings: Settings) -> str:
-    path = settings.state_dir / STATUS_FILE
+    return _status_text_of(settings.state_dir)
+
+
+def _status_text_of(state: Path) -> str:
+    path = state / STATUS_FILE
     return path.read_text(encoding="utf-8") if path.exists() else ""
 
 

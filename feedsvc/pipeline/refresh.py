@@ -12,13 +12,20 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 
 from feedsvc.content.posts import Post
-from feedsvc.errors import PostError, RefreshCancelledError, RefreshError, TooManyRemovedError
+from feedsvc.errors import (
+    DamagedSetError,
+    PostError,
+    RefreshCancelledError,
+    RefreshError,
+    TooManyRemovedError,
+)
 from feedsvc.model.index import Index, is_visible
 from feedsvc.model.kinds import SITE_FEED, FeedKey
 from feedsvc.model.live_index import LiveIndex
@@ -45,6 +52,11 @@ from feedsvc.workers import freeze_long_lived_objects
 
 logger = logging.getLogger(__name__)
 
+# Each refresh checks that this share of the current generation's documents (but at least
+# CHECK_AT_LEAST) is on disk, in turn: 1/32 of a million documents is 31,250 stats, ~30 ms.
+CHECK_SHARE = 32
+CHECK_AT_LEAST = 256
+
 
 class Refresher:
     """The service's refresh: incremental, atomic, and never losing the last good feeds."""
@@ -67,6 +79,9 @@ class Refresher:
         self.generations = Generations(self.state_dir)  # owns this process's spare copy
         self.unsaved: tuple[set[str], set[str]] = (set(), set())  # (changed, removed) sources
         self.signatures_saved = True  # False: the saved signatures are not the last published
+        self.rewrite = False  # the published set is damaged: write every document, link none
+        self.checked = 0  # where the next check of the published set's documents begins
+        self.check_order: tuple[object, list[str]] = (None, [])  # (manifest, its paths)
 
     def refresh(
         self,
@@ -83,7 +98,12 @@ class Refresher:
         started = time.perf_counter()
         try:
             with exclusive(self.state_dir):
-                report = self._refresh(now, cancel, started, sources, announce)
+                try:
+                    report = self._refresh(now, cancel, started, sources, announce)
+                except DamagedSetError as exc:  # found while linking: write the set anew now
+                    logger.warning("%s: publishing every document anew", exc)
+                    self.rewrite = True
+                    report = self._refresh(now, cancel, started, None, announce)
         except RefreshCancelledError:
             logger.info("refresh abandoned: stopping; nothing was published")
             return None
@@ -146,15 +166,18 @@ class Refresher:
         self._check_removals(update.catalog)
         unchanged = update.read == 0 and not update.removed
         due = self.next_due is not None and self.next_due <= now
-        if self.refreshed_once and self._published_set_lost():
-            logger.warning("the published set in %s is gone: publishing it again", self.state_dir)
+        if self.rewrite or (self.refreshed_once and self._published_set_damaged()):
+            logger.warning(
+                "the published set in %s is damaged: publishing it again", self.state_dir
+            )
             unchanged, self.signatures, self.manifest = False, {}, None
+            self.rewrite = True
         if self.refreshed_once and unchanged and not due:
             self._save_state()  # what an earlier refresh could not
             return self._nothing_to_do(update, started)
         index, bad, changed_feeds = self._snapshot(update, now, due)
         writer = GenerationWriter(
-            self.state_dir, int(now.timestamp()), self.manifest, self.generations
+            self.state_dir, int(now.timestamp()), self.manifest, self.generations, not self.rewrite
         )
         try:
             signatures: dict[str, str] = {}
@@ -173,7 +196,8 @@ class Refresher:
         self.signatures_saved = False
         self.catalog = update.catalog
         self.signatures = signatures
-        self.manifest = writer.committed or self.manifest
+        self.manifest = writer.committed or writer.served() or self.manifest
+        self.rewrite = False
         self.entries = renderer.cache
         self.pages = renderer.pages
         if len(self.entries) > self.entries_kept * 5 // 4 + 64:  # trim now and then, not always
@@ -232,11 +256,28 @@ class Refresher:
             logger.warning("left out %s", problem)
         return index, update.catalog.errors() + index.problems, changed_feeds
 
-    def _published_set_lost(self) -> bool:
+    def _published_set_damaged(self) -> bool:
         """Whether the generation `current` names, or its manifest, is gone (deleted by hand, a
-        cleanup gone wrong): every URL would be a 404 until some post changed."""
+        cleanup gone wrong), or one of the documents checked this time: every URL, or that one,
+        would be a 404 until some post changed. Each refresh stats a share of the documents in
+        turn (CHECK_SHARE: all of them every few refreshes, at a cost far below the scan of the
+        content directory); a document missing elsewhere is found when a publish links it."""
         folder = current_folder(self.state_dir)
-        return folder is None or not (folder / MANIFEST).is_file()
+        if folder is None or not (folder / MANIFEST).is_file():
+            return True
+        if self.manifest is None or self.manifest[0] != folder:
+            return False
+        if self.check_order[0] is not self.manifest[1]:  # a new manifest: list its paths once
+            self.check_order = (self.manifest[1], list(self.manifest[1]))
+        paths = self.check_order[1]
+        if not paths:
+            return False
+        count = max(CHECK_AT_LEAST, -(-len(paths) // CHECK_SHARE))
+        start = self.checked % len(paths)
+        self.checked = start + count
+        base = os.fspath(folder)
+        window = paths[start : start + count] + paths[: max(0, start + count - len(paths))]
+        return not all(os.path.exists(f"{base}/{path}") for path in window)
 
     def _nothing_to_do(self, update: CatalogUpdate, started: float) -> BuildReport:
         index, bad = self._last
