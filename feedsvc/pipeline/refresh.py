@@ -53,7 +53,8 @@ from feedsvc.workers import freeze_long_lived_objects
 logger = logging.getLogger(__name__)
 
 # Each refresh checks that this share of the current generation's documents (but at least
-# CHECK_AT_LEAST) is on disk, in turn: 1/32 of a million documents is 31,250 stats, ~30 ms.
+# CHECK_AT_LEAST) is on disk, in turn: 1/32 of a million documents is 31,250 stats, ~80 ms
+# (2.6 µs a stat, measured); 378 stats, ~1 ms, at the 12,100 documents of 100,000 posts.
 CHECK_SHARE = 32
 CHECK_AT_LEAST = 256
 
