@@ -25,6 +25,16 @@ class TooManyRemovedError(RefreshError):
     """More posts would disappear at once than max_removed_share allows: likely an unmount."""
 
 
+class StateError(RefreshError):
+    """A file of the state folder cannot be saved (a full disk, a damaged database): the refresh
+    fails, and the next one saves it again."""
+
+
+class DamagedSetError(RefreshError):
+    """The generation being served lacks a file its manifest lists (deleted by hand, a cleanup
+    gone wrong): documents cannot be linked from it, only written anew."""
+
+
 class RefreshCancelledError(FeedsvcError):
     """The process is stopping; the refresh under way publishes nothing."""
 

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Mapping
 from pathlib import Path
 
+from feedsvc.errors import DamagedSetError
 from feedsvc.published.disk import write_manifest
 from feedsvc.published.manifest import (
     CURRENT,
@@ -55,7 +56,7 @@ class Generations:
         folder, linker, source = spare
         try:
             linker.finish()
-        except OSError:
+        except (OSError, DamagedSetError):
             return None  # removed with the other leftovers
         if current is None or current.name != source or not folder.is_dir():
             return None  # stale, or removed as a leftover by another publish of this process
@@ -94,11 +95,14 @@ class GenerationWriter(WriterBase):
         now: int,
         known: tuple[Path, dict[str, DocumentInfo]] | None = None,
         generations: Generations | None = None,
+        link: bool = True,
     ) -> None:
         """`known`: a generation and its manifest the caller holds (from the last commit), used
         instead of reading the manifest again when it is still the current one. `generations`:
         the owner of the spare copies (a refresher keeps one for its life); by default this
-        writer's own, so its spare is not used by another publish."""
+        writer's own, so its spare is not used by another publish. `link=False`: the current
+        generation lacks files (DamagedSetError): every document is written anew, none linked
+        from it; unchanged bytes keep their Last-Modified all the same."""
         super().__init__(now)
         self.state_dir = state_dir
         self._generations = generations or Generations(state_dir)
@@ -112,19 +116,33 @@ class GenerationWriter(WriterBase):
         self.pruning: threading.Thread | None = None  # removing old generations, after commit
         folder = self._generations.folder
         folder.mkdir(parents=True, exist_ok=True)
-        spare = self._generations.take_spare(self.current)
+        spare = self._generations.take_spare(self.current) if link else None
+        if not link:
+            self._generations.close()  # linked from the damaged generation: lacks files too
         for leftover in (*folder.glob(".new-*"), *folder.glob(".spare-*"), *folder.glob(".gone-*")):
             if leftover != spare and not _owned_by_another_live_process(leftover):
                 _remove(leftover)  # a killed publish, a stale spare
         self._stop_linking = threading.Event()
         self._from_spare = spare is not None
+        self._write_all = not link
         if spare is not None:
             self.folder = spare
             self._linking = _Linker(None, spare, [], self._stop_linking)
         else:
             self.folder = Path(tempfile.mkdtemp(dir=folder, prefix=".new-"))
-            previous = list(self.previous)
-            self._linking = _Linker(self.current, self.folder, previous, self._stop_linking)
+            source, previous = (self.current, list(self.previous)) if link else (None, [])
+            self._linking = _Linker(source, self.folder, previous, self._stop_linking)
+
+    def _must_write(self, path: str, info: DocumentInfo, changed: bool) -> bool:
+        return changed or self._write_all
+
+    def _alias_in_place(self, path: str, info: DocumentInfo) -> bool:
+        return not self._write_all  # else linked from the damaged generation: not in place
+
+    def served(self) -> tuple[Path, dict[str, DocumentInfo]] | None:
+        """The generation being served and its manifest, as this writer read them (or was
+        told): what the next writer may be given as `known` when this one switched nothing."""
+        return (self.current, self.previous) if self.current is not None else None
 
     def commit(self) -> PublishReport:
         """Switch `current` to the new generation, unless nothing changed at all."""
@@ -141,8 +159,10 @@ class GenerationWriter(WriterBase):
             self._link_aliases()
             for path in gone:  # linked with the rest, but no longer published
                 for suffix in SUFFIXES:
-                    (self.folder / (path + suffix)).unlink()
+                    with contextlib.suppress(FileNotFoundError):  # not linked: written anew
+                        (self.folder / (path + suffix)).unlink()
             write_manifest(self.folder, self._infos)
+            report = self._report(len(gone))
             generations = self.state_dir / GENERATIONS
             final = generations / _next_generation_name(generations)
             self.folder.chmod(0o755)
@@ -158,6 +178,15 @@ class GenerationWriter(WriterBase):
         self.pruning.start()
         self._generations.prepare_spare(final, list(self._infos))
         return report
+
+    def _report(self, gone: int) -> PublishReport:
+        """What this publish did, once every write is done. Documents written anew with the
+        bytes they had (link=False) count as unchanged: no reader, and no hub, sees them change."""
+        paths = [*self._writes, *self._aliases]
+        same = {p for p in paths if (old := self.previous.get(p)) and old == self._infos[p]}
+        changed = tuple(p for p in self._writes if p not in same)
+        written = len(paths) - len(same)
+        return PublishReport(written, len(self._infos) - written, gone, changed)
 
     def abort(self) -> None:
         """Throw the unfinished generation away (a spare nothing was written into is kept)."""
@@ -256,8 +285,14 @@ class _Linker:
                     _make_folders(new, folder)
                     made.add(folder)
                 for suffix in SUFFIXES:
-                    with contextlib.suppress(FileExistsError):  # written anew meanwhile
+                    try:
                         os.link(f"{old}/{path}{suffix}", f"{new}/{path}{suffix}")
+                    except FileExistsError:  # written anew meanwhile
+                        pass
+                    except FileNotFoundError as exc:
+                        if os.path.isdir(old) and not os.path.lexists(f"{old}/{path}{suffix}"):
+                            raise DamagedSetError(f"{old} lacks {path}{suffix}") from exc
+                        raise
         except BaseException as exc:  # noqa: BLE001 - handed to the committing thread
             self.error = exc
 

@@ -98,9 +98,8 @@ class RefreshWorker:
             )
             if full:
                 self.last_full_scan = time.monotonic()
-            report = self.refresher.refresh(self.clock(), self.cancel, None if full else changed)
-            if report is not None and self.pinger is not None:
-                self.pinger.published(report.published.changed)  # queued: never waits for the hub
+            announce = self.pinger.published if self.pinger is not None else None  # queues only
+            self.refresher.refresh(self.clock(), self.cancel, None if full else changed, announce)
             job = self.scheduler.get_job(JOB_ID)
             self.refresher.record_next_run(job.next_run_time if job else None)
             if not self.dirty.is_set():

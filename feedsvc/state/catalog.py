@@ -23,7 +23,7 @@ from feedsvc.content.posts import Post, read_post, read_posts_in_stages
 from feedsvc.content.scan import Stamp, is_candidate, scan, stat_stamp
 from feedsvc.errors import ContentUnavailableError, PostError, RefreshCancelledError
 from feedsvc.settings import Settings, output_settings
-from feedsvc.state.db import connect, set_aside
+from feedsvc.state.db import connect, saving, set_aside
 from feedsvc.workers import batched, run_batches, worker_count
 
 logger = logging.getLogger(__name__)
@@ -226,7 +226,8 @@ def fingerprint(settings: Settings) -> str:
 
 
 def load_catalog(state_dir: Path, settings: Settings) -> Catalog:
-    """The saved catalog, or an empty one if there is none or it was made differently."""
+    """The saved catalog, or an empty one if there is none or it was made differently. A row
+    that cannot be decoded is dropped: its file is read again, like a new one."""
     expected = fingerprint(settings)
     try:
         with contextlib.closing(_connect(state_dir)) as db:
@@ -237,21 +238,74 @@ def load_catalog(state_dir: Path, settings: Settings) -> Catalog:
                     with db:
                         db.execute("DELETE FROM readings")
                 return Catalog(expected)
-            readings = {
-                source: pickle.loads(data)  # noqa: S301 - our own file in our own state folder
-                for source, data in db.execute("SELECT source, reading FROM readings")
-            }
-    except (sqlite3.Error, pickle.UnpicklingError, AttributeError, EOFError, TypeError) as exc:
+            readings, undecodable = _decode_rows(db.execute("SELECT source, reading FROM readings"))
+            if undecodable:
+                _drop_rows(db, undecodable)
+    except sqlite3.Error as exc:
         set_aside(state_dir / CATALOG_FILE, exc)  # every post is read again, once
         return Catalog(expected)
     stamps = {source: reading.stamp for source, reading in readings.items()}
     return Catalog(expected, readings, stamps=stamps)
 
 
-def save_catalog(state_dir: Path, update: CatalogUpdate) -> None:
-    """Record what changed in one transaction: a crash keeps the old catalog or the new one."""
-    catalog = update.catalog
-    with contextlib.closing(_connect(state_dir)) as db, db:
+def _decode_rows(rows: Iterable[tuple[str, object]]) -> tuple[dict[str, Reading], list[str]]:
+    """source -> Reading of every row that decodes, and the sources of those that do not."""
+    readings: dict[str, Reading] = {}
+    undecodable: list[str] = []
+    for source, data in rows:
+        reading = _decode(data)
+        if reading is None:
+            undecodable.append(source)
+        else:
+            readings[source] = reading
+    return readings, undecodable
+
+
+def _decode(data: object) -> Reading | None:
+    """One row's Reading, or None when its bytes are not one (damaged, or of a class since
+    renamed)."""
+    if not isinstance(data, bytes):  # NULL, or text written by hand
+        return None
+    try:
+        reading = pickle.loads(data)  # noqa: S301 - our own file in our own state folder
+    # BLE001: unpickling damaged bytes can raise almost anything (UnpicklingError, ValueError,
+    # ImportError of a renamed class, IndexError, MemoryError): whatever it is, the file is
+    # read again.
+    except Exception:  # noqa: BLE001
+        return None
+    if not isinstance(reading, Reading) or not (
+        (reading.stamp is None or isinstance(reading.stamp, tuple))
+        and (reading.post is None or isinstance(reading.post, Post))
+        and (reading.error is None or isinstance(reading.error, PostError))
+    ):
+        return None
+    return reading
+
+
+def _drop_rows(db: sqlite3.Connection, sources: list[str]) -> None:
+    """Delete rows that could not be decoded (their files are read again and saved anew; a file
+    that is gone would otherwise leave its row to be dropped at every start)."""
+    logger.warning(
+        "%d rows of %s could not be decoded (%s%s): reading those files again",
+        len(sources),
+        CATALOG_FILE,
+        sources[0],
+        ", ..." if len(sources) > 1 else "",
+    )
+    with contextlib.suppress(sqlite3.Error), db:  # a read-only folder: dropped again next start
+        db.executemany("DELETE FROM readings WHERE source = ?", ((s,) for s in sources))
+
+
+def save_catalog(
+    state_dir: Path, catalog: Catalog, changed: Iterable[str], removed: Iterable[str]
+) -> None:
+    """Record the readings of `changed` sources and drop those of `removed` ones, in one
+    transaction: a crash keeps the old catalog or the new one. Into a new file (the first save,
+    or after a damaged one was set aside), every reading. Raises StateError when the database
+    cannot take it (the caller saves the same again next time)."""
+    path = state_dir / CATALOG_FILE
+    everything = not path.exists()
+    with saving(path), contextlib.closing(_connect(state_dir)) as db, db:
         db.execute(
             "INSERT OR REPLACE INTO meta (key, value) VALUES ('fingerprint', ?)",
             (catalog.fingerprint,),
@@ -260,10 +314,10 @@ def save_catalog(state_dir: Path, update: CatalogUpdate) -> None:
             "INSERT OR REPLACE INTO readings (source, reading) VALUES (?, ?)",
             (
                 (source, pickle.dumps(catalog.readings[source], pickle.HIGHEST_PROTOCOL))
-                for source in update.changed
+                for source in (catalog.readings if everything else changed)
             ),
         )
-        db.executemany("DELETE FROM readings WHERE source = ?", ((s,) for s in update.removed))
+        db.executemany("DELETE FROM readings WHERE source = ?", ((s,) for s in removed))
 
 
 def _connect(state_dir: Path) -> sqlite3.Connection:

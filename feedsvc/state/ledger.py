@@ -15,7 +15,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from feedsvc.content.posts import Post
-from feedsvc.state.db import connect, set_aside
+from feedsvc.errors import StateError
+from feedsvc.state.db import connect, saving, set_aside
 
 logger = logging.getLogger(__name__)
 
@@ -58,10 +59,17 @@ def load_ledger(path: Path) -> IdLedger:
 
 
 def save_ledger(path: Path, ledger: IdLedger) -> None:
-    """Add the ids recorded since the last save (100,000 known ids are not written again)."""
+    """Add the ids recorded since the last save (100,000 known ids are not written again). When
+    it fails they stay to save next time; when the file was damaged (and set aside), every id is
+    saved next time, into a new file. Raises StateError."""
     if ledger.new:
-        with contextlib.closing(_connect(path)) as db, db:
-            db.executemany("INSERT OR REPLACE INTO ids VALUES (?, ?)", ledger.new.items())
+        try:
+            with saving(path), contextlib.closing(_connect(path)) as db, db:
+                db.executemany("INSERT OR REPLACE INTO ids VALUES (?, ?)", ledger.new.items())
+        except StateError:
+            if not path.exists():  # set aside as damaged (or never made): a new file needs all
+                ledger.new = dict(ledger.ids)
+            raise
         ledger.new = {}
 
 

@@ -1,23 +1,31 @@
 """status.json, the refresher's report to operators: the one owner of its schema.
 
-The refresher writes it into the state folder after every refresh (`StatusFile`); the web app
-serves it as /status.json and /metrics reads its figures at each scrape (`RefreshFigures`), so
-both always say the same. Every key is spelled here and nowhere else. It names no path of the
-server (see _ServerPaths): a bad file's path is relative to the content directory.
+The refresher writes it into the state folder after every refresh (`StatusFile`), or, while the
+state folder cannot take it, into a spill file in memory; the web app serves the newer of the two
+as /status.json and /metrics reads its figures at each scrape (`RefreshFigures`), so both always
+say the same, a full disk included. Every key is spelled here and nowhere else. It names no path of
+the server (see _ServerPaths): a bad file's path is relative to the content directory.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import json
+import os
 import re
+import stat
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 STATUS_FILE = "status.json"  # in the state folder, beside the published set: it changes always
+# S108: shared by every user, so the spill goes into a folder of this user's that nobody else may
+# write into, checked before each read and write (_private_folder).
+SHARED_MEMORY = Path("/dev/shm")  # noqa: S108
 
 
 @dataclass(frozen=True)
@@ -36,16 +44,53 @@ class RefreshOutcome:
 
 
 def read_status(state_dir: Path) -> dict[str, Any] | None:
-    """The status as written, or None when no refresh has written one (or it is unreadable)."""
+    """The status as last written, or None when no refresh has written one (or it is
+    unreadable): the state folder's file, or its spill when that is newer (the state folder
+    could not take the last write)."""
+    found = [_read(state_dir / STATUS_FILE), _read(spill_path(state_dir), private=True)]
+    newest = max((f for f in found if f is not None), key=lambda f: f[0], default=None)
+    return newest[1] if newest is not None else None
+
+
+def spill_path(state_dir: Path) -> Path:
+    """Where the status goes while the state folder cannot take it (full, read-only), so the web
+    side still learns why refreshes fail: a folder in memory (/dev/shm, else the temporary
+    folder) that only this user may write, one file per state folder."""
+    base = SHARED_MEMORY if SHARED_MEMORY.is_dir() else Path(tempfile.gettempdir())
+    key = hashlib.sha256(os.fsencode(state_dir.resolve())).hexdigest()[:16]
+    return base / f"feedsvc-{os.geteuid()}" / f"status-{key}.json"
+
+
+def _read(path: Path, private: bool = False) -> tuple[int, dict[str, Any]] | None:
+    """(mtime in ns, status) of one status file, or None. `private`: only from a folder that
+    no other user can write into (the spill's is in a shared, world-writable place)."""
+    if private and not _private_folder(path.parent, make=False):
+        return None
     try:
-        data = json.loads((state_dir / STATUS_FILE).read_bytes())
+        with path.open("rb") as file:
+            mtime, data = os.fstat(file.fileno()).st_mtime_ns, json.loads(file.read())
     except (OSError, ValueError):
         return None
-    return data if isinstance(data, dict) else None
+    return (mtime, data) if isinstance(data, dict) else None
+
+
+def _private_folder(folder: Path, make: bool) -> bool:
+    """Whether `folder` is a real folder of this user's that nobody else may write into (made
+    so first, when `make`)."""
+    if make:
+        with contextlib.suppress(FileExistsError):
+            folder.mkdir(mode=0o700)
+    try:
+        info = folder.lstat()
+    except OSError:
+        return False
+    return stat.S_ISDIR(info.st_mode) and info.st_uid == os.geteuid() and not info.st_mode & 0o022
 
 
 class StatusFile:
-    """The status of one state folder, kept in memory and written whole after each change."""
+    """The status of one state folder, kept in memory and written whole after each change. A
+    write the state folder refuses goes to the spill file instead (see spill_path), and the next
+    write tries the state folder again."""
 
     def __init__(
         self,
@@ -56,6 +101,7 @@ class StatusFile:
         """`write`: how to replace a file atomically (published/disk.py's atomic_write);
         `content_dir`: the folder the paths of bad files are written relative to."""
         self.path = state_dir / STATUS_FILE
+        self.spill = spill_path(state_dir)
         self._write = write
         self._server_paths = _ServerPaths(content_dir, state_dir)
         self.data: dict[str, Any] = read_status(state_dir) or {}
@@ -71,40 +117,34 @@ class StatusFile:
         seconds: float,
         outcome: RefreshOutcome | None = None,
         error: str | None = None,
-    ) -> None:
-        """One refresh, finished at `finished` after `seconds`: what it did, or why it failed."""
-        when = finished.astimezone(dt.UTC).isoformat()
-        last: dict[str, Any] = {"finished_at": when, "seconds": round(seconds, 3), "error": error}
-        self.data["last_refresh"] = last
-        self.data["error"] = error
-        written = outcome.written if outcome is not None else 0
-        self.data["totals"] = _add_to_totals(self.data.get("totals"), seconds, error, written)
-        if outcome is not None:
-            self.data.update(
-                {
-                    "posts": outcome.posts,
-                    "feeds": outcome.feeds,
-                    "files": outcome.files,
-                    "last_success_at": when,
-                    "bad_files": [{"path": p, "reason": r} for p, r in outcome.bad_files],
-                }
-            )
-            last.update(
-                {
-                    "read": outcome.read,
-                    "rendered": outcome.rendered,
-                    "written": outcome.written,
-                    "unchanged": outcome.unchanged,
-                    "removed": outcome.removed,
-                }
-            )
-        self.save()
+    ) -> str | None:
+        """One refresh, finished at `finished` after `seconds`: what it did, or why it failed.
+        A refresh whose status the state folder refuses failed too: it says so, and why. Returns
+        the error recorded, if any."""
+        before = self.data
+        self.data = _with_refresh(before, finished, seconds, outcome, error)
+        problem = self.save()
+        if problem is not None and error is None:
+            error = f"cannot write {STATUS_FILE}: {problem}"
+            self.data = _with_refresh(before, finished, seconds, None, error)
+            self.save()
+        return error
 
-    def save(self) -> None:
-        """Write the file; a full disk must not stop the refresher itself."""
+    def save(self) -> str | None:
+        """Write the status into the state folder; if it refuses (a full or read-only disk),
+        write the spill file, and return why. A full disk must not stop the refresher itself."""
         shown = self._server_paths.applied(self.data)
-        with contextlib.suppress(OSError):
-            self._write(self.path, json.dumps(shown, ensure_ascii=False, indent=1).encode())
+        data = json.dumps(shown, ensure_ascii=False, indent=1).encode()
+        try:
+            self._write(self.path, data)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                if _private_folder(self.spill.parent, make=True):
+                    self._write(self.spill, data)
+            return str(exc)
+        with contextlib.suppress(OSError):  # the state folder's file is the newest again
+            self.spill.unlink()
+        return None
 
 
 class _ServerPaths:
@@ -137,6 +177,43 @@ class _ServerPaths:
         if match["below"] is None:
             return folder
         return "" if folder == "<content_dir>" else folder + "/"
+
+
+def _with_refresh(
+    data: dict[str, Any],
+    finished: dt.datetime,
+    seconds: float,
+    outcome: RefreshOutcome | None,
+    error: str | None,
+) -> dict[str, Any]:
+    """A copy of the status `data` with one more refresh: what it did, or why it failed."""
+    data = dict(data)
+    when = finished.astimezone(dt.UTC).isoformat()
+    last: dict[str, Any] = {"finished_at": when, "seconds": round(seconds, 3), "error": error}
+    data["last_refresh"] = last
+    data["error"] = error
+    written = outcome.written if outcome is not None else 0
+    data["totals"] = _add_to_totals(data.get("totals"), seconds, error, written)
+    if outcome is not None:
+        data.update(
+            {
+                "posts": outcome.posts,
+                "feeds": outcome.feeds,
+                "files": outcome.files,
+                "last_success_at": when,
+                "bad_files": [{"path": p, "reason": r} for p, r in outcome.bad_files],
+            }
+        )
+        last.update(
+            {
+                "read": outcome.read,
+                "rendered": outcome.rendered,
+                "written": outcome.written,
+                "unchanged": outcome.unchanged,
+                "removed": outcome.removed,
+            }
+        )
+    return data
 
 
 def _add_to_totals(
