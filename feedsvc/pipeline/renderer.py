@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from operator import is_
 from typing import Any
 
-from feedsvc.content.posts import Post
+from feedsvc.content.post import Post
 from feedsvc.content.site_bodies import SiteBodies
 from feedsvc.errors import RefreshCancelledError
 from feedsvc.model.aliases import feed_aliases

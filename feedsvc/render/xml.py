@@ -19,7 +19,7 @@ from feedgen.ext.dc import DcEntryExtension, DcExtension
 from feedgen.feed import FeedGenerator
 
 from feedsvc.content.body import Body
-from feedsvc.content.posts import Post
+from feedsvc.content.post import Post
 from feedsvc.content.text import xml_safe
 from feedsvc.model.aliases import earlier_feed_id
 from feedsvc.model.archives import NO_HISTORY, History, archive_url

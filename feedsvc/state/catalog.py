@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from feedsvc import __version__
-from feedsvc.content.posts import Post, read_post, read_posts_in_stages
+from feedsvc.content.post import Post
+from feedsvc.content.posts import read_post, read_posts_in_stages
 from feedsvc.content.scan import Stamp, is_candidate, scan, stat_stamp
 from feedsvc.errors import ContentUnavailableError, PostError, RefreshCancelledError
 from feedsvc.settings import Settings, output_settings
