@@ -132,6 +132,8 @@ def split_front_matter(text: str, hugo: bool = False) -> tuple[dict[str, Any], s
             f"front matter is not closed: no second '{end}' line (is the file half-written?)"
         ) from None
     raw = handler.load(fm)
+    if raw is None and hugo:
+        raw = {}  # Hugo reads a page with empty front matter
     if raw is None:
         raise FrontMatterError("front matter is empty")
     if not isinstance(raw, dict):

@@ -1,4 +1,5 @@
-"""Read one file into a Post, or raise PostError saying why: Jekyll's rules for front matter."""
+"""Read one file into a Post, or raise PostError saying why: by a plain folder's rules, Jekyll's
+(with content/jekyll.py) or Hugo's (content/hugo.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from feedsvc.content import hugo as hugo_rules
 from feedsvc.content import jekyll as jekyll_rules
 from feedsvc.content import permalinks
 from feedsvc.content.dates import (
@@ -73,16 +75,18 @@ def _read_in_stages(
             files.append(read_text(path, settings.content_dir, settings.max_post_bytes))
         except UnreadableFile as exc:
             files.append(PostError(path, str(exc)))
-    splits: list[tuple[FileText, dict[str, Any], str] | PostError] = []
+    hugo = settings.site_rules == "hugo"
+    # (file, front matter, body, whether it has front matter) or the error
+    splits: list[tuple[FileText, dict[str, Any], str, bool] | PostError] = []
     for path, file in zip(paths, files, strict=True):
         if isinstance(file, PostError):
             splits.append(file)
             continue
         try:
-            splits.append((file, *split_front_matter(file.text)))
+            splits.append((file, *split_front_matter(file.text, hugo), True))
         except NoFrontMatterError as exc:
-            if settings.site_rules == "jekyll":  # Jekyll publishes a post without front matter
-                splits.append((file, {}, file.text.strip()))
+            if settings.site_rules in ("jekyll", "hugo"):  # both publish a page without any
+                splits.append((file, {}, file.text.strip(), False))
             else:
                 splits.append(PostError(path, str(exc)))
         except FrontMatterError as exc:
@@ -93,12 +97,15 @@ def _read_in_stages(
         if isinstance(split, PostError):
             results.append(split)
             continue
-        file, meta, body = split
+        file, meta, body, matter = split
         if defaults:
             source = source_of(path, settings.content_dir)
             meta = {**jekyll_rules.front_matter_defaults(defaults, source), **meta}
         try:
-            results.append((_build(path, meta, file, settings), body))
+            if hugo:
+                results.append((hugo_rules.build_post(path, meta, file, settings, matter), body))
+            else:
+                results.append((_build(path, meta, file, settings), body))
         except ValueError as exc:
             results.append(PostError(path, str(exc)))
     return results
@@ -114,9 +121,9 @@ def load_body(post: Post, settings: Settings) -> str:
         file = read_text(path, settings.content_dir, settings.max_post_bytes)
         if file.digest == post.digest:
             try:
-                return xml_safe(body_only(file.text))
+                return xml_safe(body_only(file.text, settings.site_rules == "hugo"))
             except NoFrontMatterError:
-                if settings.site_rules != "jekyll":
+                if settings.site_rules not in ("jekyll", "hugo"):
                     raise
                 return xml_safe(file.text.strip())
     except (UnreadableFile, FrontMatterError):
