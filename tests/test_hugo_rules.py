@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import feedparser
 import pytest
 
 from feedsvc.content.matter import (
@@ -21,8 +22,11 @@ from feedsvc.errors import ConfigError
 from feedsvc.hugo_config import read_hugo_config
 from feedsvc.model.index import build_index
 from feedsvc.model.kinds import SITE_FEED, FeedKind
-from feedsvc.pipeline.build import read_posts
+from feedsvc.pipeline.build import build, read_posts
 from feedsvc.settings import Settings, load_settings, load_settings_with_sources
+from feedsvc.web.documents import PublishedSet
+
+from .conftest import NOW
 
 # ---------------------------------------------------------------------------------------------
 # Front matter: YAML `---`, TOML `+++`, JSON `{…}`
@@ -553,3 +557,41 @@ def test_sections_and_taxonomies_become_categories_and_tags(tmp_path: Path) -> N
 def test_where_hugo_published_a_posts_feeds(tmp_path: Path, config: str, feeds: set[str]) -> None:
     posts = _posts(_pages(tmp_path, config, {"p/a.md": _page(title="A", tags="[Foo Bar]")}))
     assert {path for _, _, path in posts["p/a.md"].earlier_feeds} == feeds
+
+
+def test_feeds_are_also_published_at_hugos_paths_as_rss(tmp_path: Path) -> None:
+    """/index.xml, /<section>/index.xml and /<taxonomy>/<term>/index.xml: the very same RSS
+    documents as feedsvc's own, served as RSS (the manifest says so where `.xml` would say
+    Atom); a page without a date is dated year 1 as Hugo's RSS says it."""
+    settings = _pages(
+        tmp_path,
+        "",
+        {
+            "posts/a.md": _page(title="A", tags="[Go Lang]", categories="[Tech]"),
+            "posts/b.md": _page("2023-02-03", title="B", tags="[go lang]"),
+            "about.md": "---\ntitle: About\n---\nAbout.\n",
+        },
+    )
+    out = tmp_path / "out"
+    build(settings, out, NOW)
+    expected = {
+        "index.xml": "feed.rss",
+        "posts/index.xml": "categories/posts.rss",
+        "categories/tech/index.xml": "categories/tech.rss",
+        "tags/go-lang/index.xml": "tags/go-lang.rss",
+    }
+    found = {str(path.relative_to(out)) for path in out.rglob("index.xml")}
+    assert found == set(expected)
+    published = PublishedSet.load(out)
+    for alias, target in expected.items():
+        assert (out / alias).stat().st_ino == (out / target).stat().st_ino
+        document = published.get(alias)
+        assert document is not None and document.media_type == "application/rss+xml; charset=utf-8"
+    rss = (out / "index.xml").read_text(encoding="utf-8")
+    assert "<pubDate>Mon, 01 Jan 0001 00:00:00 +0000</pubDate>" in rss
+    ids = [entry.id for entry in feedparser.parse(rss).entries]
+    assert ids == [
+        "https://example.org/sub/posts/b/",
+        "https://example.org/sub/posts/a/",
+        "https://example.org/sub/about/",
+    ]
