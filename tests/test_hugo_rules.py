@@ -494,15 +494,16 @@ def test_publish_and_expiry_dates_open_and_close_a_window(tmp_path: Path) -> Non
 
 
 def test_the_title_when_a_page_has_none(tmp_path: Path) -> None:
-    """Hugo's own RSS gives such a page an empty title; feedsvc gives the one `hugo new` writes
-    from the file name, so a reader sees something."""
+    """Hugo's RSS gives such a page an empty title, and so does feedsvc's RSS (at Hugo's paths
+    and its own); Atom requires one, and JSON Feed and the feed's page show one: the title
+    `hugo new` writes from the file name."""
     settings = _pages(
         tmp_path,
         "",
         {
-            "p/notitle.md": _page(),
-            "p/the-state-of-the-art.md": _page(),
-            "p/bundle-name/index.md": _page(),
+            "p/notitle.md": _page("2023-01-05"),
+            "p/the-state-of-the-art.md": _page("2023-01-04"),
+            "p/bundle-name/index.md": _page("2023-01-03"),
             "p/number.md": _page(title="2022"),
         },
     )
@@ -511,6 +512,19 @@ def test_the_title_when_a_page_has_none(tmp_path: Path) -> None:
     assert posts["p/the-state-of-the-art.md"].title == "The State of the Art"
     assert posts["p/bundle-name/index.md"].title == "Bundle Name"
     assert posts["p/number.md"].title == "2022"
+    assert [p.untitled for p in posts.values()].count(True) == 3
+    out = tmp_path / "out"
+    build(settings, out, NOW)
+    rss = feedparser.parse((out / "index.xml").read_bytes()).entries
+    assert [entry.get("title") for entry in rss] == ["", "", "", "2022"]
+    assert b"<title></title>" in (out / "feed.rss").read_bytes()
+    atom = feedparser.parse((out / "feed.atom").read_bytes()).entries
+    assert [entry.title for entry in atom] == [
+        "Notitle",
+        "The State of the Art",
+        "Bundle Name",
+        "2022",
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -542,6 +556,31 @@ def test_sections_and_taxonomies_become_categories_and_tags(tmp_path: Path) -> N
     }
     assert (FeedKind.TAG, "intro", "series/intro/index.xml") in a.earlier_feeds
     assert (FeedKind.TAG, "a/b", "tags/a/b/index.xml") in a.earlier_feeds
+
+
+def test_a_nested_sections_pages_are_its_own(tmp_path: Path) -> None:
+    """A folder with its own _index file is a section of its own: Hugo lists its pages in its
+    feed (notes/linux/index.xml), not in its parent's; a folder without one is part of the
+    section above it."""
+    pages = {
+        "notes/_index.md": "---\ntitle: Notes\n---\n",
+        "notes/a.md": _page(title="A"),
+        "notes/go/b.md": _page(title="B"),
+        "notes/linux/_index.md": "---\ntitle: Linux\n---\n",
+        "notes/linux/c.md": _page(title="C"),
+        "notes/linux/leaf/index.md": _page(title="D"),
+    }
+    posts = _posts(_pages(tmp_path, "", pages))
+    notes = (FeedKind.CATEGORY, "notes", "notes/index.xml")
+    linux = (FeedKind.CATEGORY, "linux", "notes/linux/index.xml")
+    for source, category, feed in [
+        ("notes/a.md", "notes", notes),
+        ("notes/go/b.md", "notes", notes),
+        ("notes/linux/c.md", "linux", linux),
+        ("notes/linux/leaf/index.md", "linux", linux),
+    ]:
+        assert posts[source].categories == (category,), source
+        assert posts[source].earlier_feeds == (feed,), source
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,8 @@ checked against the real `hugo`.
 
 from __future__ import annotations
 
+import functools
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -154,13 +156,11 @@ def build_post(
     if url.startswith(("http://", "https://")):
         raise ValueError(f"url: URLs with protocol (http*) not supported: {url!r}")
     pattern = rules.permalinks.get(section) if not url else None
-    sections = (
-        _current_section(settings, rules, parts) if pattern and ":sections" in pattern else ""
-    )
+    sections = _current_section(settings, rules, parts, bundle)
     facts = PageFacts(folder, base_name, slug, url, title, dates.date, section, sections)
     link = page_link(facts, pattern, rules.paths)
     post_url = permalinks.absolute(settings.site_url, link)
-    categories, tags, feeds = _terms(meta, section, rules)
+    categories, tags, feeds = _terms(meta, sections, rules)
     if len(categories) + len(tags) > settings.max_terms_per_post:
         raise ValueError(
             f"{len(categories)} categories and {len(tags)} tags: at most "
@@ -176,6 +176,7 @@ def build_post(
     return Post(
         source=source,
         title=xml_safe(title) or archetype_title(base_name),
+        untitled=not title,
         date=date,
         epoch=date.timestamp(),
         updated=whole_seconds(dates.lastmod or dates.date),
@@ -199,20 +200,21 @@ def build_post(
 
 
 def _terms(
-    meta: Mapping[str, Any], section: str, rules: HugoRules
+    meta: Mapping[str, Any], sections: str, rules: HugoRules
 ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[FeedKind, str, str], ...]]:
-    """Categories (the section, then the `categories` taxonomy's terms), tags (every other
+    """Categories (the page's section, the nearest one: a nested section's pages are its own,
+    not its parent's, as Hugo lists them; then the `categories` taxonomy's terms), tags (every other
     taxonomy's terms), and the feed each was in on the Hugo site. A term's name is its key as
     Hugo makes it (`Go Lang` and `go lang` are one term, `go-lang`), so one feed holds what
     Hugo's one feed held."""
     categories: list[str] = []
     tags: list[str] = []
     feeds: list[tuple[FeedKind, str, str]] = []
-    if section:
-        name = sanitize(section, rules.paths)
+    if sections:
+        name = sanitize(sections.rsplit("/", 1)[-1], rules.paths)
         categories.append(name)
         if rules.section_feeds:
-            path = list_path(section, rules.paths)
+            path = list_path(sections, rules.paths)
             feeds.append((FeedKind.CATEGORY, name, f"{path}/{rules.rss_file}"))
     for singular, plural in rules.taxonomies.items():
         kind = FeedKind.CATEGORY if singular == CATEGORY_TAXONOMY else FeedKind.TAG
@@ -237,15 +239,30 @@ def _term_values(value: Any) -> list[str]:
     return [text for text in map(go_text, items) if text]
 
 
-def _current_section(settings: Settings, rules: HugoRules, parts: list[str]) -> str:
-    """The page's nearest section (`:sections`): the deepest folder above it holding an
-    `_index` file, or its top folder."""
-    root = settings.content_dir / rules.folder
-    top = len(parts) - (2 if _stem(parts[-1]) == BUNDLE_INDEX and len(parts) > 1 else 1)
+def _current_section(settings: Settings, rules: HugoRules, parts: list[str], bundle: bool) -> str:
+    """The page's nearest section: the deepest folder above it holding an `_index` file, or its
+    top folder ("" for a page at the top)."""
+    top = len(parts) - (2 if bundle else 1)
+    root = os.path.join(settings.content_dir, rules.folder)
     for depth in range(top, 1, -1):
-        if has_page_file(root.joinpath(*parts[:depth]), LIST_PAGE):
+        if _has_list_page(os.path.join(root, *parts[:depth])):
             return "/".join(parts[:depth])
     return parts[0] if top >= 1 else ""
+
+
+def _has_list_page(folder: str) -> bool:
+    """Whether a folder holds an `_index` file, worked out once per state of the folder (its
+    mtime changes when a file is added or removed): pages of one folder are read together."""
+    try:
+        stamp = os.stat(folder).st_mtime_ns
+    except OSError:
+        return False
+    return _list_page_in(folder, stamp)
+
+
+@functools.lru_cache(maxsize=4096)
+def _list_page_in(folder: str, stamp: int) -> bool:
+    return has_page_file(Path(folder), LIST_PAGE)
 
 
 def _author(value: Any) -> str | None:
