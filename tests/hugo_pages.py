@@ -18,8 +18,16 @@ import re
 import subprocess
 import sys
 import tempfile
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import yaml
+
+from feedsvc.content.chroma import HighlightOptions
+from feedsvc.content.markdown import goldmark_options, render_markdown
+from feedsvc.content.shortcodes import ShortcodePage
 
 from .system import require
 
@@ -45,6 +53,36 @@ class Case:
     source: str  # the page's file, front matter included
     html: str  # the stored .Content
     summary: str  # the stored .Summary
+
+
+def site_config(site: Path) -> dict[str, Any]:
+    return tomllib.loads((site / "hugo.toml").read_text(encoding="utf-8"))
+
+
+def page_for(case: Case) -> tuple[ShortcodePage, str]:
+    """The case as feedsvc sees it: its page (front matter, the site's params, privacy and
+    Markdown, refs to the site's other pages as Hugo links them) and the text to render."""
+    config = site_config(case.site)
+    options = goldmark_options(config.get("markup", {}))
+    _, front, body = case.source.split("---\n", 2)
+    names = {page.stem for page in case.site.glob("*.md")}
+
+    def ref(target: str) -> str | None:
+        name = target.removesuffix(".md").removeprefix("/").removeprefix("posts/")
+        return f"https://example.org/posts/{name}/" if name in names else None
+
+    page = ShortcodePage(
+        source=f"posts/{case.name}.md",
+        params=yaml.safe_load(front),
+        site_params=config.get("params", {}),
+        permalink=f"https://example.org/posts/{case.name}/",
+        ref=ref,
+        markdown=lambda text: render_markdown(text, options),
+        highlight=options.goldmark.highlight if options.goldmark else HighlightOptions(),
+        privacy=config.get("privacy", {}),
+        first_line=front.count("\n") + 3,
+    )
+    return page, body
 
 
 def cases() -> list[Case]:

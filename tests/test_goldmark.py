@@ -7,6 +7,8 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from feedsvc.content.chroma import HighlightOptions, highlight_options, is_known, option_string
 from feedsvc.content.goldmark import GoldmarkOptions, goldmark_config
@@ -111,3 +113,17 @@ def test_highlight_shortcode_option_string() -> None:
 )  # fmt: skip
 def test_languages_chroma_knows(language: str, known: bool) -> None:
     assert is_known(language) is known
+
+
+# Pieces of Markdown that meet Goldmark's extensions at their edges.
+_PIECES = [
+    *"ab 1\n\t'\"-.<>*_~()[]{}#:!`\\|@^=&;/?é中\u3000", "http://", "www.", "```", "- [ ] ", ": ",
+    "[^1]", "[^1]: ", "{#id}", "<!--", "-->", "<div>", "    ", "x@y.org",
+]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=60).map("".join))
+def test_any_text_renders(text: str) -> None:
+    html = render_markdown(text, goldmark_options({}))
+    assert "goldmark" not in html  # no token type of ours leaks as a tag
