@@ -26,6 +26,7 @@ from typing import Any
 import yaml
 
 from feedsvc.content.chroma import HighlightOptions
+from feedsvc.content.hugo_summary import HugoBody, is_cjk_language, render_hugo_body
 from feedsvc.content.markdown import goldmark_options, render_markdown
 from feedsvc.content.shortcodes import ShortcodePage
 
@@ -83,6 +84,14 @@ def page_for(case: Case) -> tuple[ShortcodePage, str]:
         first_line=front.count("\n") + 3,
     )
     return page, body
+
+
+def feedsvc_body(case: Case) -> HugoBody:
+    """What feedsvc makes of the case's page: its content and summary."""
+    page, body = page_for(case)
+    config = site_config(case.site)
+    cjk = is_cjk_language(page.params, config.get("hasCJKLanguage", False), case.source)
+    return render_hugo_body(body, page, config.get("summaryLength", 70), cjk)
 
 
 def cases() -> list[Case]:
