@@ -5,9 +5,11 @@ the real `hugo` while writing them; tests/test_hugo_sites.py compares whole site
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import feedparser
+import lxml.etree
 import pytest
 
 from feedsvc.content.matter import (
@@ -634,3 +636,53 @@ def test_feeds_are_also_published_at_hugos_paths_as_rss(tmp_path: Path) -> None:
         "https://example.org/sub/posts/a/",
         "https://example.org/sub/about/",
     ]
+
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+# ---------------------------------------------------------------------------------------------
+# Bodies (rendered by goldmark.py, shortcodes.py and hugo_summary.py: here, wired to the site)
+
+
+def test_a_hugo_posts_body_and_summary_as_hugo_renders_them(tmp_path: Path) -> None:
+    """Wired to the site: its params, its markup settings and summaryLength, ref and relref to
+    its own pages and sections, a bundle's image, shortcodes rendered or dropped, links
+    absolute; the summary is Hugo's HTML in Atom (type html) and RSS, plain text in JSON Feed."""
+    head = "---\ntitle: {}\ndate: 2023-01-02\n---\n"
+    a = (
+        'Read [b]({{< relref "b" >}}) and [the list]({{< ref "/posts" >}}) by '
+        "{{< param owner >}}.\n\n<!--more-->\n\n![Chart](chart.png)\n\n"
+        "{{< highlight go >}}\nreturn err\n{{< /highlight >}}\n\n"
+        '{{< unknown x >}}Kept{{< /unknown >}}\n<div class="raw">raw</div>\n'
+    )
+    settings = _pages(
+        tmp_path,
+        "summaryLength = 5\n[params]\nowner = 'Ada'\n[markup.goldmark.renderer]\nunsafe = true\n",
+        {
+            "posts/a.md": head.format("A") + a,
+            "posts/b/index.md": head.format("B") + "One two three four five six seven. Eight.\n",
+            "posts/_index.md": "---\ntitle: Posts\n---\n",
+        },
+    )
+    out = tmp_path / "out"
+    build(settings, out, NOW)
+    atom = lxml.etree.fromstring((out / "feed.atom").read_bytes())
+    entries = {e.findtext(f"{ATOM}title"): e for e in atom.iter(f"{ATOM}entry")}
+    a, b = entries["A"], entries["B"]
+    summary = a.find(f"{ATOM}summary")
+    assert summary is not None and summary.get("type") == "html"
+    assert summary.text == (
+        '<p>Read <a href="https://example.org/sub/posts/b/">b</a> and '
+        '<a href="https://example.org/sub/posts/">the list</a> by Ada.</p>'
+    )
+    content = a.findtext(f"{ATOM}content") or ""
+    assert '<img src="https://example.org/sub/posts/a/chart.png" alt="Chart">' in content
+    assert '<code class="language-go" data-lang="go">' in content and "return err" in content
+    assert "Kept" in content and "{{" not in content
+    assert '<div class="raw">raw</div>' in content  # markup.goldmark.renderer.unsafe
+    # whole sentences past 5 words
+    assert b.findtext(f"{ATOM}summary") == "One two three four five six seven."
+    json_feed = json.loads((out / "feed.json").read_bytes())
+    assert {item["title"]: item["summary"] for item in json_feed["items"]}["A"] == (
+        "Read b and the list by Ada."
+    )

@@ -240,7 +240,7 @@ def fill_entry(entry: FeedEntry, post: Post, body: Body, settings: Settings) -> 
     entry.published(post.date)
     entry.updated(post.updated)
     if body.summary:
-        entry.summary(body.summary)
+        entry.summary(body.summary, type="html" if body.summary_html else None)
     if body.html:
         entry.content(body.html, type="html")
     if post.author:
