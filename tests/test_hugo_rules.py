@@ -25,7 +25,9 @@ from feedsvc.hugo_config import read_hugo_config
 from feedsvc.model.index import build_index
 from feedsvc.model.kinds import SITE_FEED, FeedKind
 from feedsvc.pipeline.build import build, read_posts
+from feedsvc.pipeline.refresh import Refresher
 from feedsvc.settings import Settings, load_settings, load_settings_with_sources
+from feedsvc.web.app import create_app
 from feedsvc.web.documents import PublishedSet
 
 from .conftest import NOW
@@ -686,3 +688,31 @@ def test_a_hugo_posts_body_and_summary_as_hugo_renders_them(tmp_path: Path) -> N
     assert {item["title"]: item["summary"] for item in json_feed["items"]}["A"] == (
         "Read b and the list by Ada."
     )
+
+
+def test_a_running_service_publishes_and_expires_on_time(tmp_path: Path) -> None:
+    """With no file changing, a refresh once a later publishDate has come adds the post, and one
+    once an expiryDate has passed removes it (and its feeds at Hugo's paths follow)."""
+    settings = _pages(
+        tmp_path,
+        "",
+        {
+            "p/later.md": _page("2023-01-02", title="Later", publishDate="2023-03-01"),
+            "p/brief.md": _page("2023-01-03", title="Brief", expiryDate="2023-04-01"),
+        },
+        state_dir=tmp_path / "state",
+    )
+    refresher = Refresher(settings)
+    app = create_app(settings).test_client()
+
+    def titles(now: dt.datetime) -> list[str]:
+        assert refresher.refresh(now) is not None
+        with app.get("/p/index.xml") as response:
+            return [entry.title for entry in feedparser.parse(response.data).entries]
+
+    try:
+        assert titles(dt.datetime(2023, 2, 1, tzinfo=dt.UTC)) == ["Brief"]
+        assert titles(dt.datetime(2023, 3, 2, tzinfo=dt.UTC)) == ["Brief", "Later"]
+        assert titles(dt.datetime(2023, 4, 2, tzinfo=dt.UTC)) == ["Later"]
+    finally:
+        refresher.close()
