@@ -329,6 +329,23 @@ def test_the_pages_hugo_lists(tmp_path: Path) -> None:
     assert drafts["d.md"].published
 
 
+def test_files_hugo_ignores(tmp_path: Path) -> None:
+    """`ignoreFiles` (regular expressions over the file's path) and names starting with `#`."""
+    settings = _pages(
+        tmp_path,
+        "ignoreFiles = ['\\.draft\\.md$', '/private/']\n",
+        {
+            "p/a.md": _page(title="A"),
+            "p/b.draft.md": _page(title="B"),
+            "p/private/c.md": _page(title="C"),
+            "p/#d.md": _page(title="D"),
+        },
+    )
+    assert set(_posts(settings)) == {"p/a.md"}
+    assert not is_site_candidate("content/p/b.draft.md", settings)
+    assert is_site_candidate("content/p/a.md", settings)
+
+
 def test_what_a_watched_change_is(tmp_path: Path) -> None:
     settings = _pages(
         tmp_path, "", {"p/leaf/index.md": _page(), "p/leaf/r.md": _page(), "p/a.md": _page()}
@@ -703,10 +720,10 @@ def test_a_running_service_publishes_and_expires_on_time(tmp_path: Path) -> None
         state_dir=tmp_path / "state",
     )
     refresher = Refresher(settings)
-    app = create_app(settings).test_client()
 
     def titles(now: dt.datetime) -> list[str]:
         assert refresher.refresh(now) is not None
+        app = create_app(settings).test_client()  # a web worker that sees the new set at once
         with app.get("/p/index.xml") as response:
             return [entry.title for entry in feedparser.parse(response.data).entries]
 

@@ -11,7 +11,9 @@ checked against the real `hugo`.
 from __future__ import annotations
 
 import functools
+import logging
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +51,8 @@ from feedsvc.hugo_config import (
 from feedsvc.model.kinds import FeedKind
 from feedsvc.settings import Settings
 
+logger = logging.getLogger(__name__)
+
 CONTENT_SUFFIXES = (".md", ".markdown", ".mdown", ".html", ".htm")  # those feedsvc renders
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown")
 LIST_PAGE = "_index"  # a section's or the home page's own content: never a post
@@ -68,6 +72,13 @@ class HugoRules:
     rss_file: str  # index.xml
     section_feeds: bool  # whether Hugo writes a feed per section
     term_feeds: bool  # and per taxonomy term
+    ignored: tuple[re.Pattern[str], ...] = ()  # ignoreFiles: files whose path any matches
+
+    def ignores(self, path: str) -> bool:
+        """Whether Hugo ignores the file at `path` (absolute): one of `ignoreFiles` matches it,
+        or its name starts with `#` (or `.`, which feedsvc never reads)."""
+        name = os.path.basename(path)
+        return name[:1] in ("#", ".") or any(pattern.search(path) for pattern in self.ignored)
 
 
 _last: tuple[HugoConfig, HugoRules] | None = None
@@ -104,15 +115,32 @@ def _rules(config: HugoConfig) -> HugoRules:
         rss_file=rss_file_name(config),
         section_feeds=rss_enabled(config, "section"),
         term_feeds=rss_enabled(config, "term"),
+        ignored=_patterns(config),
     )
+
+
+def _patterns(config: HugoConfig) -> tuple[re.Pattern[str], ...]:
+    """`ignoreFiles`, each a regular expression (Go's syntax, which Python's reads alike for what
+    sites write); one that is not is left out with a warning, as Hugo logs it."""
+    written = config.get("ignorefiles")
+    patterns = []
+    for text in written if isinstance(written, list) else []:
+        try:
+            patterns.append(re.compile(str(text)))
+        except re.error as exc:
+            logger.warning("ignoreFiles: %r is not a regular expression: %s", text, exc)
+    return tuple(patterns)
 
 
 def is_post_source(source: str, settings: Settings) -> bool:
     """Whether Hugo reads `source` (a path below the site's root, with `/`) as a regular page:
     a content file below the content folder, not an `_index` file, nothing hidden, and not a
     resource of a leaf bundle (a file beside or below a folder's `index` file)."""
-    folder = site_rules(settings).folder + "/"
+    rules = site_rules(settings)
+    folder = rules.folder + "/"
     if not source.startswith(folder) or not source.lower().endswith(CONTENT_SUFFIXES):
+        return False
+    if rules.ignores(os.path.join(settings.content_dir, source)):
         return False
     parts = source[len(folder) :].split("/")
     if any(part[:1] in (".", "") for part in parts) or _stem(parts[-1]) == LIST_PAGE:
@@ -134,13 +162,19 @@ def _stem(name: str) -> str:
 
 
 def build_post(
-    path: Path, meta: Mapping[str, Any], file: FileText, settings: Settings, matter: bool
+    path: Path,
+    meta: Mapping[str, Any],
+    file: FileText,
+    settings: Settings,
+    matter: bool,
+    rules: HugoRules | None = None,
 ) -> Post:
     """The post Hugo makes of one content file whose front matter is `meta` (`matter`: it has
     any). A page Hugo never lists (a draft, a headless bundle, `_build: {list: never}`, an HTML
     file without front matter) is read but not published. Raises ValueError for what Hugo
-    refuses (a `url` with a scheme) or feedsvc does (too many terms)."""
-    rules = site_rules(settings)
+    refuses (a `url` with a scheme) or feedsvc does (too many terms). `rules`: the site's,
+    when the caller looked them up once for many files."""
+    rules = rules or site_rules(settings)
     meta = {str(key).lower(): value for key, value in meta.items()}
     source = source_of(path, settings.content_dir)
     parts = source[len(rules.folder) + 1 :].split("/")
