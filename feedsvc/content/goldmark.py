@@ -21,7 +21,7 @@ from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 
-from feedsvc.content import chroma, goldmark_blocks
+from feedsvc.content import chroma, goldmark_blocks, goldmark_tables
 from feedsvc.content.goldmark_attributes import Attribute, attribute_text, parse_attributes
 from feedsvc.content.goldmark_inline import TYPOGRAPHIC, inline_plugin
 
@@ -117,8 +117,10 @@ def goldmark_parser(options: GoldmarkOptions) -> MarkdownIt:
     md.options["goldmark"] = options
     # Goldmark links every URL; the renderer empties the dangerous ones.
     md.validateLink = lambda url: True  # type: ignore[method-assign]  # markdown-it's hook
-    md.enable([name for name, on in (("table", options.table), ("strikethrough",
-               options.strikethrough)) if on])  # fmt: skip
+    if options.strikethrough:
+        md.enable("strikethrough")
+    if options.table:
+        md.use(goldmark_tables.tables_plugin)
     if options.footnote:
         md.use(goldmark_blocks.footnotes_plugin)
     if options.definition_list:
@@ -132,6 +134,7 @@ def goldmark_parser(options: GoldmarkOptions) -> MarkdownIt:
         md.use(goldmark_blocks.task_list_plugin)
     md.block.ruler.at("paragraph", _paragraph_block)
     md.core.ruler.after("block", "goldmark_headings", _headings)
+    md.core.ruler.after("block", "goldmark_last_line", _last_line)
     for name in ("html_block", "html_inline"):
         md.add_render_rule(name, _raw_html)
     for name in ("s_open", "s_close"):
@@ -145,14 +148,25 @@ def goldmark_parser(options: GoldmarkOptions) -> MarkdownIt:
 
 
 def _paragraph_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
-    """markdown-it's paragraph, trimmed of ASCII white space only, as Goldmark trims it: a
-    Chinese paragraph's leading ideographic spaces stay."""
+    """markdown-it's paragraph, its lines trimmed of ASCII white space only, as Goldmark trims
+    them: a Chinese paragraph's leading ideographic spaces stay, and a line's indent goes even
+    inside raw HTML or a code span that runs over lines."""
     if not paragraph(state, start, end, silent):
         return False
-    state.tokens[-2].content = state.getLines(start, state.line, state.blkIndent, False).strip(
-        " \t\n\r"
-    )
+    lines = state.getLines(start, state.line, state.blkIndent, False).split("\n")
+    state.tokens[-2].content = "\n".join(line.lstrip(" \t") for line in lines).strip(" \t\n\r")
     return True
+
+
+def _last_line(state: StateCore) -> None:
+    """An indented code block on a text's last line, with no line break after it, ends
+    without one in Goldmark (markdown-it adds one)."""
+    if state.src.endswith("\n"):
+        return
+    last = state.src.count("\n") + 1
+    for token in state.tokens:
+        if token.type == "code_block" and token.map and token.map[1] == last:
+            token.content = token.content.removesuffix("\n")
 
 
 # --- Headings ---------------------------------------------------------------------------------
