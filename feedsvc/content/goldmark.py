@@ -22,7 +22,12 @@ from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 
 from feedsvc.content import chroma, goldmark_blocks, goldmark_tables
-from feedsvc.content.goldmark_attributes import Attribute, attribute_text, parse_attributes
+from feedsvc.content.goldmark_attributes import (
+    Attribute,
+    attribute_text,
+    block_attributes_plugin,
+    parse_attributes,
+)
 from feedsvc.content.goldmark_inline import TYPOGRAPHIC, inline_plugin
 
 OMITTED = "<!-- raw HTML omitted -->"
@@ -55,6 +60,7 @@ class GoldmarkOptions:
     auto_heading_id_type: str = "github"  # parser.autoHeadingIDType: github, github-ascii,
     # blackfriday
     attribute_title: bool = True  # parser.attribute.title: `## Heading {#id .class}`
+    attribute_block: bool = False  # parser.attribute.block: `{.class}` on the line after a block
     wrap_standalone_image: bool = True  # parser.wrapStandAloneImageWithinParagraph
     highlight: chroma.HighlightOptions = dataclasses.field(  # markup.highlight
         default_factory=chroma.HighlightOptions
@@ -93,9 +99,10 @@ def goldmark_config(markup: Mapping[str, Any]) -> GoldmarkOptions:
             field = fields.get(key)
             if field and type(value) is type(getattr(defaults, field)):
                 changes[field] = value
-    title = _lowered(_lowered(goldmark.get("parser")).get("attribute")).get("title")
-    if isinstance(title, bool):
-        changes["attribute_title"] = title
+    attribute = _lowered(_lowered(goldmark.get("parser")).get("attribute"))
+    for key, field in (("title", "attribute_title"), ("block", "attribute_block")):
+        if isinstance(attribute.get(key), bool):
+            changes[field] = attribute[key]
     highlight = markup.get("highlight")
     if isinstance(highlight, Mapping):
         changes["highlight"] = chroma.highlight_options(highlight)
@@ -133,6 +140,8 @@ def goldmark_parser(options: GoldmarkOptions) -> MarkdownIt:
     if options.task_list:
         md.use(goldmark_blocks.task_list_plugin)
     md.block.ruler.at("paragraph", _paragraph_block)
+    if options.attribute_block:
+        md.use(block_attributes_plugin)
     md.core.ruler.after("block", "goldmark_headings", _headings)
     md.core.ruler.after("block", "goldmark_last_line", _last_line)
     for name in ("html_block", "html_inline"):
@@ -186,7 +195,8 @@ def _headings(state: StateCore) -> None:
         if options.attribute_title:
             inline.content, attributes = _heading_attributes(inline.content, token.markup)
         for name, value in attributes:
-            token.attrSet(name, attribute_text(value, escape=False))  # escaped when written
+            if not name.lower().startswith("on"):  # Hugo writes no event handler
+                token.attrSet(name, attribute_text(value, escape=False))  # escaped when written
         if not options.auto_heading_id:
             continue
         if "id" in token.attrs:
