@@ -186,3 +186,9 @@ def test_param_prints_values_as_hugo_does() -> None:
         "<p>2023-01-01 00:00:00 &#43;0000 UTC | 2023-02-03 04:05:06 &#43;0200 &#43;0200 | "
         "2023-05-06T07:08:09&#43;02:00 | [a b c] | map[a:x k:1] | 1e&#43;21</p>\n"
     )
+
+
+def test_text_that_looks_like_a_placeholder_is_left_as_written() -> None:
+    assert _render("HAHAHUGOSHORTCODEs7HBHB and {{< param title >}}") == (
+        "<p>HAHAHUGOSHORTCODEs7HBHB and The title</p>\n"
+    )

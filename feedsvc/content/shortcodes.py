@@ -66,10 +66,13 @@ class Expanded:
         paragraph takes the paragraph's place (Hugo's rule)."""
         out, pos = [], 0
         for found in _PLACEHOLDER.finditer(html):
+            output = self.outputs.get(int(found[1]))
+            if output is None:  # not one of ours: the author's own text
+                continue
             start, end = found.start(), found.end()
             if html.endswith("<p>", pos, start) and html.startswith("</p>", end):
                 start, end = start - 3, end + 4
-            out += [html[pos:start], self.outputs.get(int(found[1]), "")]
+            out += [html[pos:start], output]
             pos = end
         return "".join([*out, html[pos:]])
 
