@@ -81,3 +81,20 @@ def state_key(content_dir: Path) -> str:
     name = re.sub(r"[^\w.-]+", "-", resolved.name).strip(".-")[:40] or "site"
     digest = hashlib.sha256(os.fsencode(resolved)).hexdigest()[:8]
     return f"{name}-{digest}"
+
+
+def usable(value: Any, kind: type) -> Any:
+    """A value from a site's own configuration as a setting of this type (str, bool or list), or
+    None when it cannot be one: such a file is not written for feedsvc, and one odd key is left
+    out rather than stopping the service."""
+    if kind is str:
+        if isinstance(value, str | int | float) and not isinstance(value, bool):
+            return str(value)
+        return None
+    if kind is bool:
+        return value if isinstance(value, bool) else None
+    if kind is int:
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+    if kind is list:
+        return [str(v) for v in value if isinstance(v, str | int | float)]
+    return None

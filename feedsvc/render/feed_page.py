@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from feedsvc.content.body import Body
-from feedsvc.content.posts import Post
+from feedsvc.content.post import Post
 from feedsvc.content.slugs import slugify
 from feedsvc.model.kinds import FeedKey, FeedKind
 from feedsvc.model.layout import FORMATS, FeedFormat, feed_url, page_url
@@ -46,7 +46,7 @@ def render_page_entry(post: Post, body: Body, settings: Settings) -> bytes:
         for name in post.tags
     ]
     entry = ENVIRONMENT.get_template("feed_entry.html").render(
-        post=post, summary=body.summary, terms=terms
+        post=post, summary=body.summary_text, terms=terms
     )
     return entry.encode("utf-8")
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from feedsvc.content.body import Body
-from feedsvc.content.posts import Post
+from feedsvc.content.post import Post
 from feedsvc.content.text import xml_safe
 from feedsvc.model.archives import NO_HISTORY, History, archive_url
 from feedsvc.model.kinds import FeedKey
@@ -86,7 +86,7 @@ def post_item(post: Post, body: Body, settings: Settings) -> bytes:
     fields: dict[str, object] = {"id": post.id, "url": post.url, "title": post.title}
     fields["content_html"] = body.html  # even when empty: an item must have some content
     if body.summary:
-        fields["summary"] = body.summary
+        fields["summary"] = body.summary_text
     fields["date_published"] = post.date.isoformat()
     fields["date_modified"] = post.updated.isoformat()
     if post.author:

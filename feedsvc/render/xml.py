@@ -10,16 +10,17 @@ WebSub hub (a subscriber looks for it in the document as well as in the `Link` h
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import lxml.etree
 from feedgen.entry import FeedEntry
-from feedgen.ext.base import BaseExtension
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.ext.dc import DcEntryExtension, DcExtension
 from feedgen.feed import FeedGenerator
 
 from feedsvc.content.body import Body
-from feedsvc.content.posts import Post
+from feedsvc.content.post import Post
 from feedsvc.content.text import xml_safe
 from feedsvc.model.aliases import earlier_feed_id
 from feedsvc.model.archives import NO_HISTORY, History, archive_url
@@ -64,7 +65,10 @@ class EntryContainer:
             self.parent.remove(element)
         opening = b"<channel>\n" if self.format is FeedFormat.RSS else b">\n"
         start = text.index(opening) + len(opening)
-        return text[start : text.rindex(CLOSING[self.format])]
+        text = text[start : text.rindex(CLOSING[self.format])]
+        if self.format is FeedFormat.RSS and entry.pubDate().year < 1000:
+            text = _four_digit_years(text)
+        return text
 
 
 def feed_generator(
@@ -201,18 +205,42 @@ def _advertise_hub(fg: FeedGenerator, hub: str) -> None:
 
 
 def serialize(fg: FeedGenerator, fmt: FeedFormat) -> bytes:
-    return bytes(fg.atom_str(pretty=True) if fmt is FeedFormat.ATOM else fg.rss_str(pretty=True))
+    if fmt is FeedFormat.ATOM:
+        return bytes(fg.atom_str(pretty=True))
+    return _four_digit_years(bytes(fg.rss_str(pretty=True)))
+
+
+# An RFC 822 date's year as feedgen writes it (strftime's %Y, which glibc does not pad): a Hugo
+# page without a date is dated in year 1, which Hugo's RSS writes `0001`, as RFC 822 wants.
+_SHORT_YEAR = re.compile(rb"(<(?:pubDate|lastBuildDate)>\w{3}, \d{2} \w{3} )(\d{1,3}) ")
+
+
+def _four_digit_years(data: bytes) -> bytes:
+    return _SHORT_YEAR.sub(lambda m: m.group(1) + m.group(2).rjust(4, b"0") + b" ", data)
+
+
+class _UntitledItem(BaseEntryExtension):  # type: ignore[misc]  # feedgen ships no types
+    """The RSS item of a post without a title of its own has an empty one, as Hugo's RSS gives
+    it; its Atom entry keeps the title made from its file name (Atom requires one)."""
+
+    def extend_rss(self, item: lxml.etree._Element) -> lxml.etree._Element:
+        title = item.find("title")
+        if title is not None:
+            title.text = ""
+        return item
 
 
 def fill_entry(entry: FeedEntry, post: Post, body: Body, settings: Settings) -> None:
     entry.id(post.id)
     entry.guid(post.id, permalink=post.id == post.url)
     entry.title(post.title)
+    if post.untitled:
+        entry.register_extension("untitled", _UntitledItem, atom=False, rss=True)
     entry.link(href=post.url, rel="alternate", type="text/html")
     entry.published(post.date)
     entry.updated(post.updated)
     if body.summary:
-        entry.summary(body.summary)
+        entry.summary(body.summary, type="html" if body.summary_html else None)
     if body.html:
         entry.content(body.html, type="html")
     if post.author:
