@@ -12,7 +12,8 @@ What is compared, and how Hugo's side is taken:
 - The RSS limit is lifted at build time (`HUGO_SERVICES_RSS_LIMIT=-1`, which wins over a site's
   `services.rss.limit` or `rssLimit`), so Hugo lists every page as feedsvc does.
 - The whole post, which Hugo's RSS does not carry, is read from the page Hugo wrote: the
-  inside of the fixture layouts' `<div class="post-content">{{ .Content }}</div>`.
+  inside of the fixture layouts' `<div class="post-content">{{ .Content }}</div>`; and so is
+  its `.Lastmod`, from the Open Graph tags of Hugo's own `_internal/opengraph.html`.
 - Hugo's clock is pinned (`--clock`), so future, scheduled and expired pages are decided as of
   the same instant feedsvc's build is given, and tests never change as time passes.
 
@@ -47,6 +48,7 @@ CONTENT_XPATH = "//div[@class='post-content']"
 # What a theme's own shortcode (one feedsvc cannot know) marks its wrapper element with in the
 # fixtures: feedsvc keeps such a shortcode's inner content, Hugo wraps it in the theme's markup.
 SHORTCODE_MARK = "data-shortcode"
+MODIFIED_PROPERTY = "article:modified_time"  # Hugo's _internal/opengraph.html: .Lastmod
 
 
 @functools.cache  # found once per session; a skip is raised again on every call
@@ -190,17 +192,29 @@ def _collapse(text: str) -> str:
 
 
 def page_content(built: Path, link: str, base_url: str) -> str:
-    """The post as Hugo rendered it (.Content) on its page, found by its link: the page's
-    `index.html` at the link's path below the site's base URL."""
+    """The post as Hugo rendered it (.Content) on its page, found by its link."""
+    found = _page(built, link, base_url).xpath(CONTENT_XPATH)
+    if len(found) != 1:
+        raise ValueError(f"{link}: no single {CONTENT_XPATH} (the fixture's layout wraps .Content)")
+    return _inner_html(found[0])
+
+
+def page_lastmod(built: Path, link: str, base_url: str) -> dt.datetime:
+    """The page's .Lastmod (its `lastmod`, else its date), as Hugo's own Open Graph template
+    writes it into the page's head (`article:modified_time`), which the fixtures' layouts use."""
+    found = _page(built, link, base_url).xpath(f"//meta[@property='{MODIFIED_PROPERTY}']/@content")
+    if len(found) != 1:
+        raise ValueError(f"{link}: no single {MODIFIED_PROPERTY} (the layout's Open Graph tags)")
+    return dt.datetime.fromisoformat(str(found[0]))
+
+
+def _page(built: Path, link: str, base_url: str) -> lxml.etree._ElementTree:
+    """The page Hugo wrote for `link`: the `index.html` at the link's path below the base URL."""
     base_path = urlsplit(base_url).path
     path = unquote(urlsplit(link).path)
     if not path.startswith(base_path):
         raise ValueError(f"{link} is not below the site's base URL {base_url}")
-    page = built / path.removeprefix(base_path) / "index.html"
-    found = lxml.html.parse(str(page)).xpath(CONTENT_XPATH)
-    if len(found) != 1:
-        raise ValueError(f"{page}: no single {CONTENT_XPATH} (the fixture's layout wraps .Content)")
-    return _inner_html(found[0])
+    return lxml.html.parse(str(built / path.removeprefix(base_path) / "index.html"))
 
 
 def _inner_html(element: lxml.html.HtmlElement) -> str:

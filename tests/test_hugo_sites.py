@@ -17,6 +17,8 @@ import feedparser
 import lxml.html
 import pytest
 
+from feedsvc.model.kinds import SITE_FEED as FEEDSVC_SITE_FEED
+from feedsvc.model.layout import FeedFormat, feed_path
 from feedsvc.pipeline.build import build
 from feedsvc.pipeline.refresh import Refresher
 from feedsvc.settings import Settings, load_settings
@@ -30,9 +32,11 @@ from .hugo_oracle import (
     hugo_feed_paths,
     normalise_hugo_html,
     page_content,
+    page_lastmod,
     rss_channel,
     rss_items,
 )
+from .jekyll_oracle import atom_entries
 from .servers import nginx
 
 SITES = Path(__file__).parent / "sites"
@@ -223,6 +227,24 @@ def test_site_feed_matches_hugo_as_time_passes(site: str, clock: str, builds: Bu
     problems = feed_problems(site, SITE_FEED, hugo, feedsvc, builds.hugo(site, now))
     if problems:
         pytest.fail(_report(f"{SITE_FEED} as of {now:%Y-%m-%d}", problems), pytrace=False)
+
+
+@pytest.mark.parametrize("site", sorted(HUGO_SITES))
+def test_updated_is_hugos_lastmod(site: str, builds: Builds) -> None:
+    """Each entry of feedsvc's Atom site feed is updated when Hugo's page says it was last
+    modified (`lastmod`, else the date), which Hugo's RSS does not carry but its pages do."""
+    built, about = builds.hugo(site), HUGO_SITES[site]
+    links = [item.link for item in rss_items((built / SITE_FEED).read_bytes())]
+    atom = builds.feedsvc(site) / feed_path(FEEDSVC_SITE_FEED, FeedFormat.ATOM)
+    updated = {entry.link: entry.updated for entry in atom_entries(atom.read_bytes())}
+    problems = [
+        f"{link}:\n      hugo:    {lastmod.isoformat()}\n      feedsvc: "
+        + (updated[link].isoformat() if link in updated else "(no entry with this link)")
+        for link in links
+        if (lastmod := page_lastmod(built, link, about.base_url)) != updated.get(link)
+    ]
+    if problems:
+        pytest.fail(_report("updated (Atom) against lastmod", problems), pytrace=False)
 
 
 def feed_problems(site: str, path: str, hugo: bytes, feedsvc: bytes, built: Path) -> list[str]:
