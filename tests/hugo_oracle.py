@@ -43,12 +43,12 @@ HUGO_PACKAGE = "hugo"
 CONTENT_NS = "{http://purl.org/rss/1.0/modules/content/}"
 ATOM_NS = "{http://www.w3.org/2005/Atom}"
 HUGO_GENERATOR = "Hugo -- gohugo.io"  # the built-in template's <generator>
-# The fixtures' layouts wrap each page's .Content in this element (as most themes do).
-CONTENT_XPATH = "//div[@class='post-content']"
+# The fixtures' layouts wrap each page's .Content in a div of this class (as most themes do).
+CONTENT_CLASS = "post-content"
 # What a theme's own shortcode (one feedsvc cannot know) marks its wrapper element with in the
 # fixtures: feedsvc keeps such a shortcode's inner content, Hugo wraps it in the theme's markup.
 SHORTCODE_MARK = "data-shortcode"
-MODIFIED_PROPERTY = "article:modified_time"  # Hugo's _internal/opengraph.html: .Lastmod
+MODIFIED = "article:modified_time"  # Hugo's _internal/opengraph.html: .Lastmod
 
 
 @functools.cache  # found once per session; a skip is raised again on every call
@@ -193,28 +193,31 @@ def _collapse(text: str) -> str:
 
 def page_content(built: Path, link: str, base_url: str) -> str:
     """The post as Hugo rendered it (.Content) on its page, found by its link."""
-    found = _page(built, link, base_url).xpath(CONTENT_XPATH)
+    page = _page(built, link, base_url)
+    found = [div for div in page.iter("div") if div.get("class") == CONTENT_CLASS]
     if len(found) != 1:
-        raise ValueError(f"{link}: no single {CONTENT_XPATH} (the fixture's layout wraps .Content)")
+        raise ValueError(f"{link}: no single div.{CONTENT_CLASS} (the layout wraps .Content)")
     return _inner_html(found[0])
 
 
 def page_lastmod(built: Path, link: str, base_url: str) -> dt.datetime:
     """The page's .Lastmod (its `lastmod`, else its date), as Hugo's own Open Graph template
     writes it into the page's head (`article:modified_time`), which the fixtures' layouts use."""
-    found = _page(built, link, base_url).xpath(f"//meta[@property='{MODIFIED_PROPERTY}']/@content")
-    if len(found) != 1:
-        raise ValueError(f"{link}: no single {MODIFIED_PROPERTY} (the layout's Open Graph tags)")
-    return dt.datetime.fromisoformat(str(found[0]))
+    page = _page(built, link, base_url)
+    found = [m.get("content") for m in page.iter("meta") if m.get("property") == MODIFIED]
+    if len(found) != 1 or not found[0]:
+        raise ValueError(f"{link}: no single {MODIFIED} (the layout's Open Graph tags)")
+    return dt.datetime.fromisoformat(found[0])
 
 
-def _page(built: Path, link: str, base_url: str) -> lxml.etree._ElementTree:
+def _page(built: Path, link: str, base_url: str) -> lxml.html.HtmlElement:
     """The page Hugo wrote for `link`: the `index.html` at the link's path below the base URL."""
     base_path = urlsplit(base_url).path
     path = unquote(urlsplit(link).path)
     if not path.startswith(base_path):
         raise ValueError(f"{link} is not below the site's base URL {base_url}")
-    return lxml.html.parse(str(built / path.removeprefix(base_path) / "index.html"))
+    page = built / path.removeprefix(base_path) / "index.html"
+    return lxml.html.document_fromstring(page.read_bytes())
 
 
 def _inner_html(element: lxml.html.HtmlElement) -> str:
