@@ -136,7 +136,13 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
     for name in ("feedsvc.pipeline.refresh", "feedsvc.state.catalog"):  # listed below instead
         logging.getLogger(name).setLevel(logging.ERROR)
     read = read_posts(settings)
-    index = build_index(read.posts, dt.datetime.now(dt.UTC), settings.item_limit, settings.future)
+    index = build_index(
+        read.posts,
+        dt.datetime.now(dt.UTC),
+        settings.item_limit,
+        settings.future,
+        expired=settings.expired,
+    )
     bad: list[PostError] = read.bad + index.problems
     for error in bad:
         print(error)

@@ -17,7 +17,7 @@ from feedsvc.model.kinds import FeedKind
 from feedsvc.site_config import PERMALINK_STYLES
 
 SERVERS = ("gunicorn", "granian")
-SITE_RULES = ("auto", "jekyll", "plain")
+SITE_RULES = ("auto", "hugo", "jekyll", "plain")
 
 
 def check_settings(settings: object) -> None:
@@ -67,6 +67,13 @@ def _check_alias_file(path: str) -> str | None:
     return _check_alias_path(path)
 
 
+def _check_rss_alias_file(path: str) -> str | None:
+    """An RSS document's path of its own: `.xml` (served as RSS) or `.rss`."""
+    if not path.endswith((".xml", ".rss")):
+        return f"{path!r} must end in .xml or .rss (it is served as an RSS feed)"
+    return _check_alias_path(path)
+
+
 def _at_least(minimum: int) -> Callable[[int], str | None]:
     return lambda n: None if n >= minimum else f"must be at least {minimum}, got {n}"
 
@@ -85,7 +92,7 @@ _CHECKS: dict[str, Callable[[Any], str | None]] = {
     "websub_hub": lambda url: _check_url(url) if url else None,
     "timezone": _check_zone,
     "content_dir": _check_content_dir,
-    "item_limit": _at_least(1),
+    "item_limit": _at_least(0),
     "max_feed_bytes": _at_least(0),
     "archive_page_size": _at_least(0),
     "archive_kinds": lambda kinds: next(
@@ -93,6 +100,7 @@ _CHECKS: dict[str, Callable[[Any], str | None]] = {
         None,
     ),
     "excerpt_length": _at_least(0),
+    "summary_length": _at_least(0),
     "max_post_bytes": _at_least(1),
     "max_terms_per_post": _at_least(1),
     "refresh_interval": lambda n: None if n > 0 else f"must be more than 0, got {n}",
@@ -117,6 +125,7 @@ _CHECKS: dict[str, Callable[[Any], str | None]] = {
         None if s in SITE_RULES else f"{s!r} is not one of {', '.join(SITE_RULES)}"
     ),
     "site_feed_aliases": lambda paths: next(filter(None, map(_check_alias_file, paths)), None),
+    "site_rss_aliases": lambda paths: next(filter(None, map(_check_rss_alias_file, paths)), None),
     "tag_feed_alias_folder": lambda path: _check_alias_path(path) if path else None,
     "category_feed_title": _check_title_template,
     "tag_feed_title": _check_title_template,

@@ -56,3 +56,20 @@ def coerce(key: str, kind: Any, value: Any, where: str) -> Any:
 def type_name(kind: Any) -> str:
     names = {str: "a string", bool: "true or false", int: "an integer", float: "a number"}
     return names.get(kind, "a list of strings")
+
+
+def usable(value: Any, kind: type) -> Any:
+    """A value from a site's own configuration as a setting of this type (str, bool or list), or
+    None when it cannot be one: such a file is not written for feedsvc, and one odd key is left
+    out rather than stopping the service."""
+    if kind is str:
+        if isinstance(value, str | int | float) and not isinstance(value, bool):
+            return str(value)
+        return None
+    if kind is bool:
+        return value if isinstance(value, bool) else None
+    if kind is int:
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+    if kind is list:
+        return [str(v) for v in value if isinstance(v, str | int | float)]
+    return None

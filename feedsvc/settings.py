@@ -19,7 +19,8 @@ from typing import Any
 from feedsvc.errors import ConfigError
 from feedsvc.setting_checks import check_settings
 from feedsvc.setting_values import check_known, coerce, from_env_text
-from feedsvc.site_config import LOCAL_SITE_URL, site_settings
+from feedsvc.site_config import LOCAL_SITE_URL
+from feedsvc.site_rules import site_settings
 
 ENV_PREFIX = "FEEDSVC_"
 CONFIG_VARIABLE = "FEEDSVC_CONFIG"  # the settings file, when no --config names one
@@ -62,16 +63,19 @@ class Settings:
     )
     content_dir: Path = _setting(
         EXAMPLE_CONTENT,
-        "Folder holding the posts, or a Jekyll site's root. A relative path in a config file is "
-        "relative to that file.",
+        "Folder holding the posts, or a Hugo or Jekyll site's root. A relative path in a config "
+        "file is relative to that file.",
     )
     site_rules: str = _setting(
         "auto",
-        "How posts are found: jekyll (files in `_posts` folders, Jekyll's rules), plain (every "
-        "text file with front matter), or auto: jekyll when the folder has `_config.yml` or "
-        "`_posts`.",
+        "How posts are found: hugo (pages under `content/`, Hugo's rules), jekyll (files in "
+        "`_posts` folders, Jekyll's rules), plain (every text file with front matter), or auto: "
+        "hugo when the folder has `hugo.toml` or `config.toml`, jekyll when it has `_config.yml` "
+        "or `_posts`.",
     )
-    item_limit: int = _setting(20, "Most entries in one feed: the newest ones.")
+    item_limit: int = _setting(
+        20, "Most entries in one feed: the newest ones. 0: no limit (a Hugo site's default)."
+    )
     max_feed_bytes: int = _setting(
         1024 * 1024,
         "Largest feed document in bytes: the oldest entries that do not fit are left out. 0: none.",
@@ -103,7 +107,15 @@ class Settings:
         "Pattern of post URLs, as Jekyll writes it; a post's `permalink` overrides it.",
     )
     future: bool = _setting(False, "Publish posts dated in the future before their time comes.")
-    unpublished: bool = _setting(False, "Publish posts marked `published: false` too.")
+    unpublished: bool = _setting(
+        False, "Publish posts marked `published: false` (or Hugo's `draft: true`) too."
+    )
+    expired: bool = _setting(
+        False, "Keep publishing posts whose `expiryDate` has passed (Hugo's buildExpired)."
+    )
+    summary_length: int = _setting(
+        70, "Words in a Hugo site's automatic summaries (Hugo's summaryLength)."
+    )
     category_feed_title: str = _setting(
         "{name} – {site_title}",
         "Title of a category's feed; {name} and {site_title} are filled in.",
@@ -130,6 +142,11 @@ class Settings:
         [],
         "More paths the site's Atom feed is published at, e.g. feed.xml, where readers "
         "subscribed to an earlier feed look (a Jekyll site: jekyll-feed's feed.path).",
+    )
+    site_rss_aliases: list[str] = _setting(
+        [],
+        "More paths the site's RSS feed is published at, e.g. index.xml (a Hugo site: Hugo's "
+        "own /index.xml).",
     )
     category_feed_aliases: list[str] = _setting(
         [],

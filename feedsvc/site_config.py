@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from feedsvc import setting_values
 from feedsvc.errors import ConfigError
 
 logger = logging.getLogger(__name__)
@@ -84,7 +85,7 @@ def read_site_config(root: Path) -> SiteConfig:
             continue
         try:
             text = path.read_text(encoding="utf-8-sig")
-            data = tomllib.loads(text) if name.endswith(".toml") else _load_yaml(text)
+            data = tomllib.loads(text) if name.endswith(".toml") else load_yaml(text)
         except (OSError, UnicodeDecodeError, ValueError) as exc:
             raise ConfigError(f"{path}: cannot read the site configuration: {exc}") from None
         if data is None:
@@ -95,7 +96,7 @@ def read_site_config(root: Path) -> SiteConfig:
     return SiteConfig(None)
 
 
-def _load_yaml(text: str) -> Any:
+def load_yaml(text: str) -> Any:
     """YAML with the safe C loader; imported here only, so processes that never read a site
     configuration (the web workers, given every setting) never load a YAML parser."""
     import yaml
@@ -121,7 +122,7 @@ def is_jekyll_site(root: Path, config: SiteConfig) -> bool:
         return False
 
 
-def site_settings(root: Path, rules: str | None = None) -> dict[str, tuple[Any, str]]:
+def jekyll_site_settings(root: Path, rules: str | None = None) -> dict[str, tuple[Any, str]]:
     """feedsvc setting -> (value, where it was found), from the site's configuration in `root`:
     `site_rules` resolved when `rules` (the setting as given elsewhere) leaves it to this site,
     Jekyll's keys and jekyll-feed's `feed:` block, then the `feedsvc:` block's own settings,
@@ -136,7 +137,11 @@ def site_settings(root: Path, rules: str | None = None) -> dict[str, tuple[Any, 
     jekyll = is_jekyll_site(root, config) if auto else rules == "jekyll"
     found = _site_settings(config, jekyll)
     if auto:
-        reason = f"{config.name} or _posts found" if jekyll else "no _config.yml and no _posts"
+        reason = (
+            f"{config.name} or _posts found"
+            if jekyll
+            else "no Hugo or Jekyll configuration, no _posts"
+        )
         found["site_rules"] = ("jekyll" if jekyll else "plain", f"auto: {reason}")
     aliases, where = found.get("site_feed_aliases", ([], ""))
     templates = own_feed_templates(root) if jekyll else []
@@ -179,7 +184,7 @@ def _site_settings(config: SiteConfig, jekyll: bool) -> dict[str, tuple[Any, str
     data, where = config.data, str(config.path)
 
     def take(setting: str, key: str, value: Any, kind: type) -> None:
-        usable = _usable(value, kind)
+        usable = setting_values.usable(value, kind)
         if usable is None:
             logger.warning("%s: %s: %r is not usable here; left out", where, key, value)
         else:
@@ -310,16 +315,3 @@ def _permalink(value: Any) -> Any:
     if isinstance(value, str) and value not in PERMALINK_STYLES and not value.startswith("/"):
         return "/" + value
     return value
-
-
-def _usable(value: Any, kind: type) -> Any:
-    """The value as a setting of this type, or None when it cannot be one."""
-    if kind is str:
-        if isinstance(value, str | int | float) and not isinstance(value, bool):
-            return str(value)
-        return None
-    if kind is bool:
-        return value if isinstance(value, bool) else None
-    if kind is list:
-        return [str(v) for v in value if isinstance(v, str | int | float)]
-    return None

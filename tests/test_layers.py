@@ -24,6 +24,8 @@ LAYERS: dict[str, int] = {
     "settings": 1,
     "setting_checks": 1,
     "site_config": 1,
+    "hugo_config": 1,
+    "site_rules": 1,
     "setting_values": 1,
     "workers": 1,
     "content": 2,

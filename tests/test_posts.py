@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from feedsvc.content.posts import Post, read_post, read_post_and_body, read_posts_in_stages
+from feedsvc.content.post import Post
+from feedsvc.content.posts import read_post, read_post_and_body, read_posts_in_stages
 from feedsvc.content.scan import scan
 from feedsvc.content.slugs import slugify
 from feedsvc.errors import PostError

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from feedsvc.content.posts import Post
+from feedsvc.content.post import Post
 from feedsvc.model.index import Index
 from feedsvc.model.kinds import SITE_FEED
 from feedsvc.model.layout import OPML_PATHS, FeedFormat

@@ -102,7 +102,7 @@ def test_environment_overrides_the_file(tmp_path: Path) -> None:
         ("item_limt = 3", "unknown key 'item_limt' (did you mean 'item_limit'?)"),
         ('item_limit = "many"', "item_limit: expected an integer, got 'many'"),
         ("item_limit = true", "item_limit: expected an integer, got True"),
-        ("item_limit = 0", "item_limit: must be at least 1, got 0"),
+        ("item_limit = -1", "item_limit: must be at least 0, got -1"),
         ('content_dir = "missing"', "does not exist"),
         ('timezone = "Mars/Olympus"', "unknown time zone 'Mars/Olympus'"),
         ('site_url = "news.example.com"', "is not an absolute http(s) URL"),

@@ -11,7 +11,7 @@ import lxml.etree
 import lxml.html
 
 from feedsvc.content.markdown import PLAIN, MarkdownOptions, render_markdown
-from feedsvc.content.posts import Post
+from feedsvc.content.post import Post
 from feedsvc.content.text import cut, squash_spaces, xml_safe
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
+import email.utils
 import re
 
 from dateutil import parser as dateutil_parser
@@ -137,3 +139,68 @@ def _reason(exc: Exception) -> str:
     """dateutil repeats the input in its messages; keep only the why."""
     message = str(exc)
     return message.split(":")[0] if ": " in message else message
+
+
+# The text forms Hugo 0.111 reads as a date (the spf13/cast layouts it tries), the ISO ones here;
+# RFC 822/1123 forms (`Mon, 02 Jan 2006 15:04:05 -0700`) go to email.utils. Anything else, even
+# `2023-01-02 10:00` (no seconds), is no date to Hugo: the next front-matter key is tried.
+_HUGO_ISO = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})"
+    r"(?:(?:T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:(Z)|([+-])(\d{2}):?(\d{2}))?)"
+    r"|(?: (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?"
+    r"(?: ?(?:(Z)|([+-])(\d{2}):?(\d{2}))(?: [A-Z]{3,5})?)?))?",
+    re.ASCII,
+)
+_HUGO_DAY_MONTH_YEAR = re.compile(r"(\d{2}) ([A-Z][a-z]{2}) (\d{4})", re.ASCII)  # 02 Jan 2006
+_MONTHS = {name: n for n, name in enumerate(calendar.month_abbr) if name}
+
+
+def parse_hugo_date(value: object, zone: dt.tzinfo) -> dt.datetime | None:
+    """A front-matter value as Hugo reads a date, or None where Hugo sees none (and goes on to
+    its next date key). A date or time without a zone is in the site's `zone`; a number is Unix
+    seconds."""
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=zone)
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day, tzinfo=zone)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            return dt.datetime.fromtimestamp(int(value), dt.UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    try:
+        match = _HUGO_ISO.fullmatch(text)
+        if match is not None:
+            return _hugo_iso(match, zone)
+        match = _HUGO_DAY_MONTH_YEAR.fullmatch(text)
+        if match is not None and match.group(2) in _MONTHS:
+            day, month, year = int(match.group(1)), _MONTHS[match.group(2)], int(match.group(3))
+            return dt.datetime(year, month, day, tzinfo=zone)
+        if "," in text or text[:3].isalpha():
+            parsed = email.utils.parsedate_to_datetime(text)
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
+    except (ValueError, TypeError, IndexError):
+        return None
+    return None
+
+
+def _hugo_iso(match: re.Match[str], zone: dt.tzinfo) -> dt.datetime:
+    groups = match.groups()
+    year, month, day = int(groups[0]), int(groups[1]), int(groups[2])
+    t_form, space_form = groups[3:11], groups[11:19]
+    hour, minute, second, fraction, utc, sign, zone_h, zone_m = (
+        t_form if t_form[0] is not None else space_form
+    )
+    tzinfo: dt.tzinfo = zone
+    if utc:
+        tzinfo = dt.UTC
+    elif sign:
+        offset = dt.timedelta(hours=int(zone_h), minutes=int(zone_m))
+        tzinfo = dt.timezone(-offset if sign == "-" else offset)
+    micro = int((fraction or "0")[:6].ljust(6, "0"))
+    return dt.datetime(
+        year, month, day, int(hour or 0), int(minute or 0), int(second or 0), micro, tzinfo=tzinfo
+    )

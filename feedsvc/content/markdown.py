@@ -1,4 +1,5 @@
-"""Markdown to HTML as Jekyll's kramdown (GFM input) renders it, wherever a reader would notice."""
+"""Markdown to HTML as the site's own tool renders it, wherever a reader would notice: Jekyll's
+kramdown (GFM input), Hugo's Goldmark, or CommonMark with GFM tables for a plain folder."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from markdown_it.utils import EnvType, OptionsDict
 from mdit_py_plugins.footnote import footnote_plugin
 
 from feedsvc.content import kramdown, typography
+from feedsvc.content.goldmark import GoldmarkOptions, goldmark_config, goldmark_parser
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class MarkdownOptions:
     )
     # read as kramdown reads them, never shown as text
     rouge: bool = False  # code in the markup kramdown with rouge gives (syntax_highlighter: rouge)
+    goldmark: GoldmarkOptions | None = None  # a Hugo site's Goldmark: when set, all else is unused
 
 
 # Plain folders of posts: CommonMark plus GFM tables, ~~strike~~ and footnotes.
@@ -78,6 +81,13 @@ def kramdown_options(config: Mapping[str, Any], highlighter: object = "rouge") -
         kramdown_syntax=True,
         rouge=syntax == "rouge" and not disabled,
     )
+
+
+def goldmark_options(markup: Mapping[str, Any]) -> MarkdownOptions:
+    """The options for a Hugo site whose configuration holds `markup` as its `markup` table:
+    Goldmark as Hugo 0.111 sets it up, changed by the site's `markup.goldmark` and
+    `markup.highlight` (see goldmark.goldmark_config)."""
+    return MarkdownOptions(goldmark=goldmark_config(markup if isinstance(markup, Mapping) else {}))
 
 
 def render_markdown(text: str, options: MarkdownOptions) -> str:
@@ -136,6 +146,8 @@ def _levels(value: object, default: tuple[int, ...]) -> tuple[int, ...]:
 
 @functools.lru_cache(maxsize=16)  # one parser per set of options, for thousands of bodies
 def _parser(options: MarkdownOptions) -> MarkdownIt:
+    if options.goldmark is not None:
+        return goldmark_parser(options.goldmark)
     # CommonMark with raw HTML passed through: real posts mix HTML blocks with Markdown links.
     md = MarkdownIt("commonmark", {"html": True, "breaks": options.hard_wrap})
     md.enable(["table", "strikethrough"]).use(footnote_plugin, inline=False)

@@ -1,12 +1,15 @@
-"""Split a post's text into its YAML front matter and its body, safely, whatever the bytes are."""
+"""Split a post's text into its front matter and its body, safely, whatever the bytes are: YAML
+(`---`), and for a Hugo site also TOML (`+++`) and JSON (`{…}`), the three forms Hugo reads."""
 
 from __future__ import annotations
 
+import json
 import re
+import tomllib
 from typing import Any
 
 import yaml
-from frontmatter.default_handlers import YAMLHandler
+from frontmatter.default_handlers import BaseHandler, YAMLHandler
 
 from feedsvc.content.dates import ZONELESS_YAML_TIME, ZonelessYamlTime
 
@@ -66,27 +69,71 @@ class _StrictYAMLHandler(YAMLHandler):
             raise FrontMatterError(f"front matter is not valid YAML: {exc}") from None
 
 
+class _TOMLHandler(BaseHandler):
+    """TOML between `+++` lines, read by the standard library's TOML 1.0 parser
+    (python-frontmatter's own TOML handler needs the older `toml` package: TOML 0.5)."""
+
+    FM_BOUNDARY = re.compile(r"^\+{3,}\s*$", re.MULTILINE)
+    START_DELIMITER = END_DELIMITER = "+++"
+
+    def load(self, fm: str, **kwargs: object) -> Any:
+        try:
+            return tomllib.loads(fm)
+        except tomllib.TOMLDecodeError as exc:
+            raise FrontMatterError(f"front matter is not valid TOML: {exc}") from None
+        except RecursionError:
+            raise FrontMatterError("front matter nests too deeply") from None
+
+
+class _JSONHandler(BaseHandler):
+    """A JSON object at the very start, ended where the object ends, as Hugo reads it (one line or
+    many; python-frontmatter's JSON handler wants `{` and `}` alone on their lines)."""
+
+    FM_BOUNDARY = re.compile(r"^\{")
+
+    def split(self, text: str) -> tuple[str, str]:
+        try:
+            _, end = json.JSONDecoder().raw_decode(text)
+        except RecursionError:
+            raise FrontMatterError("front matter nests too deeply") from None
+        except json.JSONDecodeError as exc:
+            raise FrontMatterError(f"front matter is not valid JSON: {exc}") from None
+        return text[:end], text[end:]
+
+    def load(self, fm: str, **kwargs: object) -> Any:
+        return json.loads(fm)  # checked by split
+
+
 _HANDLER = _StrictYAMLHandler()
+_YAML_ONLY: tuple[BaseHandler, ...] = (_HANDLER,)
+_HUGO_FORMS: tuple[BaseHandler, ...] = (_HANDLER, _TOMLHandler(), _JSONHandler())
+_NO_YAML = "no YAML front matter: a post starts with a line '---'"
+_NO_HUGO = "no front matter: a post starts with a line '---' (YAML), '+++' (TOML) or '{' (JSON)"
 
 
-def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
+def split_front_matter(text: str, hugo: bool = False) -> tuple[dict[str, Any], str]:
     """Return (metadata, body). Raises FrontMatterError for a file that is not a usable post.
+    `hugo`: TOML and JSON front matter are read too, as Hugo reads them.
 
-    python-frontmatter's handler finds the `---` lines; its `parse` is not used because it turns
+    python-frontmatter's handlers find the delimiters; its `parse` is not used because it turns
     every problem (an unclosed block, a list instead of a mapping) into silently empty metadata.
     """
     text = text.strip()
     if not text:
         raise NoFrontMatterError("empty file")
-    if not _HANDLER.detect(text):
-        raise NoFrontMatterError("no YAML front matter: a post starts with a line '---'")
+    handler = _handler(text, hugo)
     try:
-        fm, body = _HANDLER.split(text)
-    except ValueError:
+        fm, body = handler.split(text)
+    except ValueError as exc:
+        if isinstance(exc, FrontMatterError):
+            raise
+        end = handler.END_DELIMITER
         raise FrontMatterError(
-            "front matter is not closed: no second '---' line (is the file half-written?)"
+            f"front matter is not closed: no second '{end}' line (is the file half-written?)"
         ) from None
-    raw = _HANDLER.load(fm)
+    raw = handler.load(fm)
+    if raw is None and hugo:
+        raw = {}  # Hugo reads a page with empty front matter
     if raw is None:
         raise FrontMatterError("front matter is empty")
     if not isinstance(raw, dict):
@@ -95,16 +142,27 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
     return raw, body.strip()
 
 
-def body_only(text: str) -> str:
-    """The body of a post whose front matter was read before: the YAML is not parsed again.
-    Raises FrontMatterError if the text no longer has front matter."""
+def body_only(text: str, hugo: bool = False) -> str:
+    """The body of a post whose front matter was read before: the front matter is not parsed
+    again (JSON's end is found by parsing it). Raises FrontMatterError if the text no longer has
+    front matter."""
     text = text.strip()
-    if not _HANDLER.detect(text):
-        raise NoFrontMatterError("no YAML front matter: a post starts with a line '---'")
+    handler = _handler(text, hugo)
     try:
-        return _HANDLER.split(text)[1].strip()
-    except ValueError:
-        raise FrontMatterError("front matter is not closed: no second '---' line") from None
+        return handler.split(text)[1].strip()
+    except ValueError as exc:
+        if isinstance(exc, FrontMatterError):
+            raise
+        end = handler.END_DELIMITER
+        raise FrontMatterError(f"front matter is not closed: no second '{end}' line") from None
+
+
+def _handler(text: str, hugo: bool) -> BaseHandler:
+    """The handler of the front matter `text` starts with; NoFrontMatterError when none."""
+    for handler in _HUGO_FORMS if hugo else _YAML_ONLY:
+        if handler.detect(text):
+            return handler
+    raise NoFrontMatterError(_NO_HUGO if hugo else _NO_YAML)
 
 
 def _check_nesting(fm: str) -> None:

@@ -1,4 +1,5 @@
-"""Read one file into a Post, or raise PostError saying why: Jekyll's rules for front matter."""
+"""Read one file into a Post, or raise PostError saying why: by a plain folder's rules, Jekyll's
+(with content/jekyll.py) or Hugo's (content/hugo.py)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,10 @@ import datetime as dt
 import logging
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
+from feedsvc.content import hugo as hugo_rules
 from feedsvc.content import jekyll as jekyll_rules
 from feedsvc.content import permalinks
 from feedsvc.content.dates import (
@@ -27,6 +28,7 @@ from feedsvc.content.matter import (
     body_only,
     split_front_matter,
 )
+from feedsvc.content.post import Post, author_name, source_of, whole_seconds
 from feedsvc.content.text import squash_spaces, xml_safe
 from feedsvc.errors import PostError
 from feedsvc.settings import Settings
@@ -34,42 +36,6 @@ from feedsvc.settings import Settings
 logger = logging.getLogger(__name__)
 
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown", ".txt"})
-
-
-@dataclass(frozen=True)
-class Post:
-    """One post as its front matter describes it. All datetimes are aware; all text is XML-safe.
-
-    The body is not kept here: a service holds 100,000 posts between refreshes but renders only
-    the few in feeds (see `read_post_and_body` and `load_body`).
-    """
-
-    source: str  # path relative to the content directory, with `/`: the post's stable key
-    title: str
-    date: dt.datetime  # publication time, in the zone it was written with
-    epoch: float  # the same instant as Unix seconds: sorting 100,000 aware datetimes is slow
-    updated: dt.datetime  # last change the writer declared (last_modified_at), else `date`
-    categories: tuple[str, ...]  # names exactly as written, in order, without repeats
-    tags: tuple[str, ...]  # likewise
-    author: str | None  # from front matter; None means the site's author
-    excerpt: str | None  # the writer's own summary, as plain text; None means derive one
-    is_markdown: bool  # render `body` as Markdown (.md, .markdown, .txt) or use it as HTML
-    url: str  # absolute permalink
-    id: str  # entry id: front matter id/guid, else the permalink; never changes on a touch
-    id_is_explicit: bool  # the id was written in the front matter (no ledger needed)
-    published: bool  # False for `published: false`: read and checked, never in a feed
-    digest: str  # SHA-1 of the file's bytes: its content, whatever its mtime
-    mtime_ns: int  # file identity, so a later refresh can tell what changed
-    size: int
-    inode: int
-    # The categories the entry names, when not all of `categories`: a Jekyll post's singular
-    # `category` alone, as jekyll-feed writes it (`categories` still place it in feeds and URL).
-    shown_categories: tuple[str, ...] | None = None
-
-    @property
-    def entry_categories(self) -> tuple[str, ...]:
-        """The categories a feed entry names."""
-        return self.categories if self.shown_categories is None else self.shown_categories
 
 
 def read_post(path: Path, settings: Settings) -> Post:
@@ -109,16 +75,18 @@ def _read_in_stages(
             files.append(read_text(path, settings.content_dir, settings.max_post_bytes))
         except UnreadableFile as exc:
             files.append(PostError(path, str(exc)))
-    splits: list[tuple[FileText, dict[str, Any], str] | PostError] = []
+    hugo = settings.site_rules == "hugo"
+    # (file, front matter, body, whether it has front matter) or the error
+    splits: list[tuple[FileText, dict[str, Any], str, bool] | PostError] = []
     for path, file in zip(paths, files, strict=True):
         if isinstance(file, PostError):
             splits.append(file)
             continue
         try:
-            splits.append((file, *split_front_matter(file.text)))
+            splits.append((file, *split_front_matter(file.text, hugo), True))
         except NoFrontMatterError as exc:
-            if settings.site_rules == "jekyll":  # Jekyll publishes a post without front matter
-                splits.append((file, {}, file.text.strip()))
+            if settings.site_rules in ("jekyll", "hugo"):  # both publish a page without any
+                splits.append((file, {}, file.text.strip(), False))
             else:
                 splits.append(PostError(path, str(exc)))
         except FrontMatterError as exc:
@@ -129,12 +97,15 @@ def _read_in_stages(
         if isinstance(split, PostError):
             results.append(split)
             continue
-        file, meta, body = split
+        file, meta, body, matter = split
         if defaults:
-            source = _source(path, settings.content_dir)
+            source = source_of(path, settings.content_dir)
             meta = {**jekyll_rules.front_matter_defaults(defaults, source), **meta}
         try:
-            results.append((_build(path, meta, file, settings), body))
+            if hugo:
+                results.append((hugo_rules.build_post(path, meta, file, settings, matter), body))
+            else:
+                results.append((_build(path, meta, file, settings), body))
         except ValueError as exc:
             results.append(PostError(path, str(exc)))
     return results
@@ -150,9 +121,9 @@ def load_body(post: Post, settings: Settings) -> str:
         file = read_text(path, settings.content_dir, settings.max_post_bytes)
         if file.digest == post.digest:
             try:
-                return xml_safe(body_only(file.text))
+                return xml_safe(body_only(file.text, settings.site_rules == "hugo"))
             except NoFrontMatterError:
-                if settings.site_rules != "jekyll":
+                if settings.site_rules not in ("jekyll", "hugo"):
                     raise
                 return xml_safe(file.text.strip())
     except (UnreadableFile, FrontMatterError):
@@ -161,7 +132,7 @@ def load_body(post: Post, settings: Settings) -> str:
 
 
 def _build(path: Path, meta: dict[str, Any], file: FileText, settings: Settings) -> Post:
-    source = _source(path, settings.content_dir)
+    source = source_of(path, settings.content_dir)
     jekyll = settings.site_rules == "jekyll"
     zone = settings.zone
     slug = _slug(meta, path.name, jekyll)
@@ -169,7 +140,7 @@ def _build(path: Path, meta: dict[str, Any], file: FileText, settings: Settings)
     read_date = parse_jekyll_date if jekyll else parse_date
     date, date_is_stable = _date(meta, path, info, zone, read_date)
     updated_raw = _first(meta, "last_modified_at", "updated", "modified")
-    updated = _whole_seconds(read_date(updated_raw, zone)) if updated_raw is not None else date
+    updated = whole_seconds(read_date(updated_raw, zone)) if updated_raw is not None else date
     shown: tuple[str, ...] | None = None
     if jekyll:  # the folders above `_posts`, then `categories`, then `category`, as Jekyll
         plural = _names({"categories": meta.get("categories")}, "category", "categories")
@@ -206,7 +177,7 @@ def _build(path: Path, meta: dict[str, Any], file: FileText, settings: Settings)
         updated=updated,
         categories=categories,
         tags=tags,
-        author=_author(meta.get("author")),
+        author=author_name(meta.get("author")),
         excerpt=_excerpt(meta, ("description", "excerpt") if jekyll else _EXCERPT_KEYS),
         is_markdown=suffix in (jekyll_rules.MARKDOWN_EXTENSIONS if jekyll else MARKDOWN_SUFFIXES),
         url=url,
@@ -231,14 +202,6 @@ def _slug(meta: dict[str, Any], name: str, jekyll: bool) -> str:
         return from_name
     stem = name.rsplit(".", 1)[0]
     return stem[11:] if FILE_NAME_DATE.match(name) else stem
-
-
-def _source(path: Path, root: Path) -> str:
-    """The path relative to the content directory, with `/` (string work: pathlib is slow here)."""
-    path_text, root_text = os.fspath(path), os.fspath(root)
-    if path_text.startswith(root_text + os.sep):
-        return path_text[len(root_text) + 1 :].replace(os.sep, "/")
-    return PurePosixPath(*path.relative_to(root).parts).as_posix()
 
 
 def _first(meta: dict[str, Any], *keys: str) -> Any:
@@ -281,12 +244,12 @@ def _date(
     written = meta.get("date")
     if written is not None:
         try:
-            return _whole_seconds(read_date(written, zone)), True
+            return whole_seconds(read_date(written, zone)), True
         except ValueError as exc:
             as_ruby = parse_date_as_ruby(written, zone) if isinstance(written, str) else None
             if as_ruby is not None:
                 logger.warning("%s: date: %s; read as Jekyll reads it: %s", path, exc, as_ruby)
-                return _whole_seconds(as_ruby), True
+                return whole_seconds(as_ruby), True
             if FILE_NAME_DATE.match(path.name) is None:
                 raise ValueError(f"date: {exc}") from None
             logger.warning("%s: date: %s; the file name's date is used", path, exc)
@@ -294,12 +257,7 @@ def _date(
     from_name = date_from_file_name(path.name, zone)
     if from_name is not None:
         return from_name, True
-    return _whole_seconds(dt.datetime.fromtimestamp(info.st_mtime, tz=zone)), False
-
-
-def _whole_seconds(date: dt.datetime) -> dt.datetime:
-    """Feeds state dates to the second (RSS cannot say more): every format the same instant."""
-    return date.replace(microsecond=0)
+    return whole_seconds(dt.datetime.fromtimestamp(info.st_mtime, tz=zone)), False
 
 
 def _names(meta: dict[str, Any], singular: str, plural: str) -> tuple[str, ...]:
@@ -320,16 +278,6 @@ def _names(meta: dict[str, Any], singular: str, plural: str) -> tuple[str, ...]:
         parts = text.split() if split and isinstance(value, str) else [text.strip()]
         names.extend(part for part in parts if part)
     return tuple(dict.fromkeys(names))
-
-
-def _author(value: Any) -> str | None:
-    if isinstance(value, dict):
-        value = value.get("name")
-    if value is None:
-        return None
-    if not isinstance(value, str | int):
-        raise ValueError(f"author must be text, got {type(value).__name__}")
-    return squash_spaces(xml_safe(str(value))) or None
 
 
 _EXCERPT_KEYS = ("excerpt", "description", "summary")

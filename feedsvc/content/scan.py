@@ -7,8 +7,10 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from feedsvc.content import hugo
 from feedsvc.content.jekyll import POST_EXTENSIONS, is_excluded, is_post_source, name_slug
 from feedsvc.errors import PostError
+from feedsvc.settings import Settings
 from feedsvc.site_config import POSTS_FOLDER
 
 POST_SUFFIXES = (".md", ".markdown", ".html", ".htm", ".txt")
@@ -26,6 +28,27 @@ class ScanResult:
     # source (path below the root, with `/`) -> Stamp, or None where stat failed
     stamps: dict[str, Stamp | None] = field(default_factory=dict)
     errors: list[PostError] = field(default_factory=list)  # folders that could not be listed
+
+
+def scan_site(settings: Settings) -> ScanResult:
+    """scan by the site's rules: below a Hugo site's content folder only, else as the site
+    rules say."""
+    if settings.site_rules == "hugo":
+        result = ScanResult()
+        folder = hugo.site_rules(settings).folder
+        content = settings.content_dir / folder
+        if not content.is_dir():
+            return result  # no content yet: no posts (a site is made before its first page)
+        _walk_hugo(str(content), folder + "/", _Exclusion(settings.exclude), True, result)
+        return result
+    return scan(settings.content_dir, settings.exclude, settings.site_rules == "jekyll")
+
+
+def is_site_candidate(source: str, settings: Settings) -> bool:
+    """Whether scan_site would list this source (a path below the root, with `/`)."""
+    if settings.site_rules == "hugo":
+        return hugo.is_post_source(source, settings) and not is_excluded(source, settings.exclude)
+    return is_candidate(source, settings.exclude, settings.site_rules == "jekyll")
 
 
 def scan(root: Path, exclude: Collection[str] = (), jekyll: bool = False) -> ScanResult:
@@ -104,6 +127,49 @@ def _walk(
         result.errors.append(PostError(Path(folder), f"cannot list folder: {exc.strerror}"))
     finally:
         os.close(descriptor)
+
+
+def _walk_hugo(
+    folder: str, prefix: str, exclude: _Exclusion, top: bool, result: ScanResult
+) -> None:
+    """_walk by Hugo's rules: every content file but `_index` ones; in a leaf bundle (a folder
+    below the top holding an `index` file) that file alone, its other files and folders being
+    the page's resources."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError as exc:
+        result.errors.append(PostError(Path(folder), f"cannot list folder: {exc.strerror}"))
+        return
+    try:
+        with os.scandir(descriptor) as entries:
+            listed = sorted(entries, key=lambda entry: entry.name)
+        names = {entry.name for entry in listed}
+        bundle = [] if top else [n for n in _HUGO_BUNDLE_INDEXES if n in names]
+        for entry in listed:
+            name = entry.name
+            if name[0] == "." or exclude(name, prefix + name) or (bundle and name != bundle[0]):
+                continue
+            if name.lower().endswith(hugo.CONTENT_SUFFIXES):
+                if name.rsplit(".", 1)[0] != hugo.LIST_PAGE:
+                    _stamp(result, prefix + name, name, descriptor)
+            elif entry.is_dir(follow_symlinks=False):
+                _walk_hugo(os.path.join(folder, name), f"{prefix}{name}/", exclude, False, result)
+    except OSError as exc:
+        result.errors.append(PostError(Path(folder), f"cannot list folder: {exc.strerror}"))
+    finally:
+        os.close(descriptor)
+
+
+_HUGO_BUNDLE_INDEXES = [hugo.BUNDLE_INDEX + suffix for suffix in hugo.CONTENT_SUFFIXES]
+
+
+def _stamp(result: ScanResult, source: str, name: str, descriptor: int) -> None:
+    try:
+        info = os.stat(name, dir_fd=descriptor)  # through a symlink, without opening
+    except OSError:  # a broken link or a loop: reading it will say which
+        result.stamps[source] = None
+    else:
+        result.stamps[source] = (info.st_mtime_ns, info.st_size, info.st_ino)
 
 
 def is_candidate(source: str, exclude: Collection[str] = (), jekyll: bool = False) -> bool:

@@ -19,7 +19,8 @@ from feedsvc.content.jekyll import name_slug, post_id_path, with_defaults
 from feedsvc.content.liquid import LiquidSite, render_liquid
 from feedsvc.content.markdown import PLAIN, MarkdownOptions, kramdown_options, render_markdown
 from feedsvc.content.matter import FrontMatterError, NoFrontMatterError, split_front_matter
-from feedsvc.content.posts import Post, load_body, read_post
+from feedsvc.content.post import Post
+from feedsvc.content.posts import load_body, read_post
 from feedsvc.content.text import xml_safe
 from feedsvc.errors import PostError
 from feedsvc.settings import Settings

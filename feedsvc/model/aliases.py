@@ -1,12 +1,14 @@
 """Where a feed is also published besides its own URL: the paths readers of a site's earlier
-feeds are subscribed to (jekyll-feed's `/feed.xml`, `/feed/<category>.xml`,
-`/feed/by_tag/<tag>.xml`), each the very same Atom document, so moving costs no subscriber."""
+feeds are subscribed to, each the very same document, so moving costs no subscriber:
+jekyll-feed's `/feed.xml`, `/feed/<category>.xml`, `/feed/by_tag/<tag>.xml` (Atom), Hugo's
+`/index.xml`, `/<section>/index.xml`, `/<taxonomy>/<term>/index.xml` (RSS)."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 
+from feedsvc.content.post import Post
 from feedsvc.model.kinds import SITE_FEED, FeedKey, FeedKind
 from feedsvc.model.layout import FeedFormat, document_url, feed_path, is_feed
 from feedsvc.settings import Settings
@@ -39,6 +41,26 @@ def feed_aliases(settings: Settings, keys: Iterable[FeedKey]) -> dict[str, str]:
             and key.name not in never
         ):
             aliases[f"{folder}/{key.name}.xml"] = feed_path(key, FeedFormat.ATOM)
+    return {alias: target for alias, target in aliases.items() if not is_feed(alias)}
+
+
+def rss_aliases(settings: Settings, feeds: Mapping[FeedKey, Sequence[Post]]) -> dict[str, str]:
+    """Alias path -> the RSS document it repeats: the site's RSS at `site_rss_aliases`, and on
+    a Hugo site each category and tag feed where Hugo published it, as its posts remember
+    (Post.earlier_feeds: a section's `posts/index.xml`, a term's `tags/go/index.xml`). A path
+    shaped like one of feedsvc's own feeds is left out."""
+    aliases = {
+        path.strip("/"): feed_path(SITE_FEED, FeedFormat.RSS) for path in settings.site_rss_aliases
+    }
+    if settings.site_rules == "hugo":  # only a Hugo site's posts carry paths: skip the loop else
+        for key, posts in feeds.items():
+            if key.kind is FeedKind.SITE:
+                continue
+            target = feed_path(key, FeedFormat.RSS)
+            for post in posts:
+                for kind, name, path in post.earlier_feeds:
+                    if name == key.name and kind is key.kind:
+                        aliases.setdefault(path, target)
     return {alias: target for alias, target in aliases.items() if not is_feed(alias)}
 
 

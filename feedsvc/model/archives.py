@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from feedsvc.content.posts import Post
+from feedsvc.content.post import Post
 from feedsvc.model.kinds import FeedKey, FeedKind
 from feedsvc.model.layout import ARCHIVE_FOLDER, FeedFormat, feed_path
 

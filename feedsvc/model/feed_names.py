@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from feedsvc.content.posts import Post
+from feedsvc.content.post import Post
 from feedsvc.content.slugs import slugify
 from feedsvc.errors import PostError
 from feedsvc.model.kinds import SITE_FEED, FeedKey, FeedKind

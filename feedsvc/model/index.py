@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from feedsvc.content.posts import Post
+from feedsvc.content.post import Post
 from feedsvc.errors import PostError
 from feedsvc.model.feed_names import FeedNames
 from feedsvc.model.kinds import SITE_FEED, FeedKey, FeedKind, feed_order
@@ -26,9 +27,24 @@ class Index:
     problems: list[PostError] = field(default_factory=list)  # clashes between posts
 
 
-def is_visible(post: Post, now: dt.datetime, future: bool) -> bool:
-    """Published, and due: dated no later than now, unless the site publishes future posts."""
-    return post.published and (future or post.epoch <= now.timestamp())
+def is_visible(post: Post, now: dt.datetime, future: bool, expired: bool = False) -> bool:
+    """Published, and due: dated no later than now, unless the site publishes future posts; and
+    within its own window (a Hugo post's later publishDate, its expiryDate) if it has one."""
+    moment = now.timestamp()
+    return (
+        post.published
+        and (future or post.epoch <= moment)
+        and in_window(post, moment, future, expired)
+    )
+
+
+def in_window(post: Post, moment: float, future: bool, expired: bool) -> bool:
+    """Whether a post is shown at `moment` (Unix seconds) by its own window: out before its
+    `publish_at` (unless the site publishes future posts), out from its `expires_at` on (unless
+    it keeps expired ones)."""
+    return (future or post.publish_at is None or post.publish_at <= moment) and (
+        expired or post.expires_at is None or moment < post.expires_at
+    )
 
 
 def build_index(
@@ -37,15 +53,26 @@ def build_index(
     item_limit: int,
     future: bool = False,
     archived: frozenset[FeedKind] = frozenset(),
+    expired: bool = False,
 ) -> Index:
-    """Group the visible posts into feeds. Posts are ordered newest first (ties by source path);
-    a second post claiming an id already taken is reported and left out, so no reader sees two
-    entries with one id."""
+    """Group the visible posts into feeds (at most `item_limit` in each; 0: no limit). Posts are
+    ordered newest first (ties by source path); a second post claiming an id already taken is
+    reported and left out, so no reader sees two entries with one id."""
     index = Index(feeds={SITE_FEED: []}, totals={SITE_FEED: 0})
     owner_of_id: dict[str, Post] = {}
     names = FeedNames()
-    cutoff = float("inf") if future else now.timestamp()
-    visible = [p for p in posts if p.published and p.epoch <= cutoff]
+    item_limit = item_limit or sys.maxsize
+    moment = now.timestamp()
+    cutoff = float("inf") if future else moment
+    visible = [
+        p
+        for p in posts
+        if p.published
+        and p.epoch <= cutoff
+        and (
+            (p.publish_at is None and p.expires_at is None) or in_window(p, moment, future, expired)
+        )
+    ]
     visible.sort(key=lambda p: (p.epoch, p.source), reverse=True)
     feeds, totals = index.feeds, index.totals
     everything: dict[FeedKey, list[Post]] = {}

@@ -52,13 +52,20 @@ FORMATS: dict[FeedFormat, FormatInfo] = {
 # Suffix of each feed format's documents -> its media type.
 FEED_MEDIA_TYPES = {f".{fmt.value}": info.media_type for fmt, info in FORMATS.items()}
 # Media types of every document suffix in the published set, feeds included.
-# `.xml`: a feed's Atom document published again where an earlier feed was (model/aliases.py).
+# `.xml`: a feed's Atom document published again where an earlier feed was (model/aliases.py);
+# an RSS one published so (a Hugo site's index.xml) has its media type in the manifest.
 MEDIA_TYPES = {
     **FEED_MEDIA_TYPES,
     ".xml": FEED_MEDIA_TYPES[".atom"],
     ".opml": "text/x-opml",
     PAGE_SUFFIX: "text/html",
 }
+
+
+def media_type_of(path: str) -> str:
+    """The media type a published document's suffix names."""
+    return MEDIA_TYPES.get(PurePosixPath(path).suffix, "application/octet-stream")
+
 
 ARCHIVE_FOLDER = "archives"  # every feed's archive pages (model/archives.py), below this folder
 # A full archive page's path: archives/<the feed's path without its suffix>/<n>.<format>. It

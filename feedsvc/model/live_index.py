@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import math
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from feedsvc.content.posts import Post
+from feedsvc.content.post import Post
 from feedsvc.errors import PostError
 from feedsvc.model.feed_names import FeedNames
 from feedsvc.model.index import Index
@@ -28,10 +30,18 @@ class LiveIndex:
     """Published posts grouped into feeds, updated post by post."""
 
     def __init__(
-        self, item_limit: int, future: bool = False, archived: frozenset[FeedKind] = frozenset()
+        self,
+        item_limit: int,
+        future: bool = False,
+        archived: frozenset[FeedKind] = frozenset(),
+        expired: bool = False,
     ) -> None:
-        self.item_limit = item_limit
+        self.item_limit = item_limit or sys.maxsize  # 0: no limit
         self.future = future
+        self.expired = expired  # expired posts stay (a Hugo site's buildExpired)
+        # source -> (publish_at, expires_at) of each post shown other than from its date on, for
+        # ever (few: a Hugo post with a later publishDate or an expiryDate)
+        self.windows: dict[str, tuple[float, float]] = {}
         self.archived = archived  # kinds whose feeds keep their history (Index.history)
         self.posts: dict[str, Post] = {}  # source -> published post
         self.members: dict[FeedKey, list[tuple[float, str]]] = {SITE_FEED: []}
@@ -57,7 +67,8 @@ class LiveIndex:
         differ from the last snapshot. With everything=False the caller vouches that no post
         came due since the last snapshot, so only feeds whose members changed are worked out."""
         cut = (float("inf") if self.future else now.timestamp(), _LAST)
-        losers, problems = self._duplicates(cut)
+        hidden = self._hidden(now.timestamp())
+        losers, problems = self._duplicates(cut, hidden)
         last = None if everything or losers or self._last is None else self._last
         changed = set(self.members) if last is None else set(self.dirty)
         self.dirty = set()
@@ -73,15 +84,16 @@ class LiveIndex:
             members = self.members[key]
             end = bisect.bisect_right(members, cut)
             total = end
-            if losers:
-                total -= sum(1 for _, source in members[:end] if source in losers)
+            left_out = losers | hidden if hidden else losers
+            if left_out:
+                total -= sum(1 for _, source in members[:end] if source in left_out)
             if total == 0 and key != SITE_FEED:
                 continue
             entries = list[Post]()
             position = end - 1
             while position >= 0 and len(entries) < self.item_limit:
                 source = members[position][1]
-                if source not in losers:
+                if source not in left_out:
                     entries.append(self.posts[source])
                 position -= 1
             index.feeds[key] = entries
@@ -91,13 +103,13 @@ class LiveIndex:
                 history = index.history[key] = [
                     self.posts[source]
                     for _, source in reversed(members[:end])
-                    if source not in losers
+                    if source not in left_out
                 ]
             snapshot[key] = (entries, total, history)
         self._last = snapshot
         index.visible = index.totals[SITE_FEED]
         for source in sorted(self.clashes):
-            if self.posts[source].epoch <= cut[0]:
+            if self.posts[source].epoch <= cut[0] and source not in hidden:
                 index.problems.extend(self.clashes[source])
         return index, changed
 
@@ -111,6 +123,9 @@ class LiveIndex:
         if clashes:
             self.clashes[post.source] = clashes
         self.keys_of[post.source] = keys
+        if post.publish_at is not None or post.expires_at is not None:
+            start = -math.inf if post.publish_at is None else post.publish_at
+            self.windows[post.source] = (start, post.expires_at or math.inf)
         entry = (post.epoch, post.source)
         for key in keys:
             bisect.insort(self.members.setdefault(key, []), entry)
@@ -135,15 +150,45 @@ class LiveIndex:
             if not members and key != SITE_FEED:
                 del self.members[key]
         self.clashes.pop(source, None)
+        self.windows.pop(source, None)
 
-    def _duplicates(self, cut: tuple[float, str]) -> tuple[set[str], list[PostError]]:
+    def _hidden(self, moment: float) -> set[str]:
+        """Posts their own window keeps out at `moment`: not out yet (a later publishDate),
+        or expired."""
+        return {
+            source
+            for source, (start, end) in self.windows.items()
+            if (not self.future and moment < start) or (not self.expired and moment >= end)
+        }
+
+    def next_due(self, now: dt.datetime) -> dt.datetime | None:
+        """When the feeds next change with no file changing: the earliest future post comes due,
+        or a post's window opens or closes."""
+        moment = now.timestamp()
+        times: list[float] = []
+        if not self.future:
+            site = self.members[SITE_FEED]
+            later = bisect.bisect_right(site, (moment, _LAST))
+            if later < len(site):
+                times.append(site[later][0])
+        for start, end in self.windows.values():
+            times += [t for t in (start, end) if moment < t < math.inf]
+        return dt.datetime.fromtimestamp(min(times), dt.UTC) if times else None
+
+    def _duplicates(
+        self, cut: tuple[float, str], hidden: set[str]
+    ) -> tuple[set[str], list[PostError]]:
         """Posts that reuse a due post's id: the newest keeps it, the others are left out."""
         losers: set[str] = set()
         problems: list[PostError] = []
         for shared_id in sorted(self.shared):
             claimants = self.claims[shared_id]
             due = sorted(
-                ((self.posts[s].epoch, s) for s in claimants if (self.posts[s].epoch, s) <= cut),
+                (
+                    (self.posts[s].epoch, s)
+                    for s in claimants
+                    if (self.posts[s].epoch, s) <= cut and s not in hidden
+                ),
                 reverse=True,
             )
             winner = due[0][1] if due else ""

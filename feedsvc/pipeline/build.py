@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from feedsvc.content.posts import Post
+from feedsvc.content.post import Post
 from feedsvc.errors import PostError
 from feedsvc.model.archives import archived_kinds
 from feedsvc.model.index import Index, build_index, is_visible
@@ -105,7 +105,7 @@ def index_all(
     index = index_posts(posts, now, settings)
     for problem in index.problems:
         logger.warning("left out %s", problem)
-    ledger.record(p for p in posts if is_visible(p, now, settings.future))
+    ledger.record(p for p in posts if is_visible(p, now, settings.future, settings.expired))
     return index, update.catalog.errors() + index.problems
 
 
@@ -132,7 +132,9 @@ def build_report(
 
 def index_posts(posts: Iterable[Post], now: dt.datetime, settings: Settings) -> Index:
     """The index of `posts` as of `now`, with the history of the feeds that have archive pages."""
-    return build_index(posts, now, settings.item_limit, settings.future, archived(settings))
+    return build_index(
+        posts, now, settings.item_limit, settings.future, archived(settings), settings.expired
+    )
 
 
 def archived(settings: Settings) -> frozenset[FeedKind]:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from enum import Enum
 from typing import Any, NamedTuple
 
-from feedsvc.content.posts import Post
+from feedsvc.content.post import Post
 from feedsvc.model.archives import History, archive_path
 from feedsvc.model.kinds import FeedKey
 from feedsvc.model.layout import FeedFormat, Rendition, document_path

@@ -9,7 +9,6 @@ content directory is missing or unreadable or when too many posts would disappea
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 import logging
 import threading
@@ -17,10 +16,10 @@ import time
 from collections.abc import Collection
 from pathlib import Path
 
-from feedsvc.content.posts import Post
+from feedsvc.content.post import Post
 from feedsvc.errors import PostError, RefreshCancelledError, RefreshError, TooManyRemovedError
 from feedsvc.model.index import Index, is_visible
-from feedsvc.model.kinds import SITE_FEED, FeedKey
+from feedsvc.model.kinds import FeedKey
 from feedsvc.model.live_index import LiveIndex
 from feedsvc.pipeline.build import BuildReport, archived, build_report
 from feedsvc.pipeline.renderer import DocumentRenderer
@@ -149,7 +148,7 @@ class Refresher:
             self.entries = renderer.entries_in(index)
             self.entries_kept = len(self.entries)
         freeze_long_lived_objects()  # the catalog and index: see its docstring
-        self.next_due = _next_due(self.live, now) if self.live else None
+        self.next_due = self.live.next_due(now) if self.live else None
         if renderer.incomplete:
             self.next_due = now  # a body could not be read: try again next time, change or not
         self.refreshed_once = True
@@ -163,19 +162,21 @@ class Refresher:
         self, update: CatalogUpdate, now: dt.datetime, due: bool
     ) -> tuple[Index, list[PostError], set[FeedKey] | None]:
         """The index as of `now`, moving only the posts that changed since the last refresh."""
-        future = self.settings.future
+        future, expired = self.settings.future, self.settings.expired
         if self.live is None:
-            self.live = LiveIndex(self.settings.item_limit, future, archived(self.settings))
+            self.live = LiveIndex(
+                self.settings.item_limit, future, archived(self.settings), self.settings.expired
+            )
             changed = self.ledger.apply(update.catalog.posts())
             self.live.update(changed)
-            self.ledger.record(p for p in changed if is_visible(p, now, future))
+            self.ledger.record(p for p in changed if is_visible(p, now, future, expired))
         else:
             readings = update.catalog.readings
             posts = [readings[s].post for s in update.changed]
             changed = self.ledger.apply(p for p in posts if p is not None)
             self.live.update(changed, update.removed)
             newly = self.live.posts.values() if due else changed
-            self.ledger.record(p for p in newly if is_visible(p, now, future))
+            self.ledger.record(p for p in newly if is_visible(p, now, future, expired))
         index, changed_feeds = self.live.snapshot(now, everything=due or not self.refreshed_once)
         for problem in index.problems:
             logger.warning("left out %s", problem)
@@ -202,12 +203,3 @@ class Refresher:
                 f"max_removed_share = {share:.0%}: publishing nothing (is the content directory "
                 f"mounted?); raise max_removed_share for one refresh if this is intended"
             )
-
-
-def _next_due(live: LiveIndex, now: dt.datetime) -> dt.datetime | None:
-    """When the earliest future post comes due (and the feeds change with no file changing)."""
-    if live.future:
-        return None
-    site = live.members[SITE_FEED]
-    later = bisect.bisect_right(site, (now.timestamp(), "\U0010ffff"))
-    return dt.datetime.fromtimestamp(site[later][0], dt.UTC) if later < len(site) else None

@@ -13,10 +13,10 @@ from concurrent.futures import ThreadPoolExecutor
 from operator import is_
 from typing import Any
 
-from feedsvc.content.posts import Post
+from feedsvc.content.post import Post
 from feedsvc.content.site_bodies import SiteBodies
 from feedsvc.errors import RefreshCancelledError
-from feedsvc.model.aliases import feed_aliases
+from feedsvc.model.aliases import feed_aliases, rss_aliases
 from feedsvc.model.archives import feed_history, feed_pages, page_history
 from feedsvc.model.index import Index
 from feedsvc.model.kinds import FeedKey
@@ -114,7 +114,8 @@ class DocumentRenderer:
                 writer.put(path, render_opml(index, self.settings, fmt))
                 rendered += 1
         writer.put(INDEX_PATH, render_index_page(index, self.settings))
-        for alias, target in feed_aliases(self.settings, index.feeds).items():
+        atom = feed_aliases(self.settings, index.feeds)
+        for alias, target in {**rss_aliases(self.settings, index.feeds), **atom}.items():
             writer.alias(alias, target)
         return rendered
 

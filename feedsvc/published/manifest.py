@@ -32,6 +32,9 @@ class DocumentInfo:
     length: int  # uncompressed length
     changed: int  # Unix time (seconds) when these bytes were first published: Last-Modified
     encoded: dict[str, int]  # Content-Encoding -> compressed length
+    # Content-Type, when not the one its suffix says: a Hugo site's RSS published again at its
+    # /index.xml, where a `.xml` suffix would say Atom (jekyll-feed's paths). Empty: the suffix's.
+    media_type: str = ""
 
 
 def read_manifest(folder: Path) -> dict[str, DocumentInfo]:
@@ -48,6 +51,7 @@ def manifest_bytes(infos: dict[str, DocumentInfo]) -> bytes:
     """The manifest of a set, as its file holds it."""
     documents = {
         path: {"sha256": i.sha256, "length": i.length, "changed": i.changed, "encoded": i.encoded}
+        | ({"media_type": i.media_type} if i.media_type else {})
         for path, i in sorted(infos.items())
     }
     return json.dumps({"documents": documents}, separators=(",", ":")).encode()

@@ -13,6 +13,7 @@ exactly; a changed one gets the writer's `now` as its Last-Modified.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import os
 import shutil
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from feedsvc.model.layout import media_type_of
 from feedsvc.published.disk import (
     link_document,
     present,
@@ -157,7 +159,7 @@ class WriterBase:
         """Publish the document put or kept at `target` also at `path`, the very same files
         (where readers of an earlier feed look: jekyll-feed's /feed.xml). Call it after the
         target; the files are linked at commit, once every write is done."""
-        info = self._infos[target]
+        info = _as_alias(self._infos[target], path, target)
         self._infos[path] = info
         if self.previous.get(path) != info or not self._alias_in_place(path, info):
             self._aliases[path] = target
@@ -170,7 +172,14 @@ class WriterBase:
         """Link each alias that changed to its target, now written and compressed."""
         for path, target in self._aliases.items():
             link_document(self.folder, target, path)
-            self._infos[path] = self._infos[target]
+            self._infos[path] = _as_alias(self._infos[target], path, target)
+
+
+def _as_alias(info: DocumentInfo, path: str, target: str) -> DocumentInfo:
+    """The manifest entry of `target` published again at `path`: the same files, and the
+    target's media type where the alias's suffix would name another (RSS at a `.xml` path)."""
+    own, wanted = media_type_of(path), media_type_of(target)
+    return dataclasses.replace(info, media_type="" if own == wanted else wanted)
 
 
 class InPlaceWriter(WriterBase):

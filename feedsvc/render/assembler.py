@@ -21,7 +21,7 @@ from feedgen.entry import FeedEntry
 from feedgen.ext.dc import DcEntryExtension
 
 from feedsvc.content.body import Body
-from feedsvc.content.posts import Post
+from feedsvc.content.post import Post
 from feedsvc.model.archives import NO_HISTORY, History
 from feedsvc.model.kinds import FeedKey
 from feedsvc.model.layout import RENDITIONS, FeedFormat, Page, Rendition

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from feedsvc.content.jekyll import feed_title as jekyll_feed_title
-from feedsvc.content.posts import Post
+from feedsvc.content.post import Post
 from feedsvc.content.text import xml_safe
 from feedsvc.model.kinds import FeedKey, FeedKind
 from feedsvc.settings import Settings

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from feedsvc.content.body import Body
-from feedsvc.content.posts import Post
+from feedsvc.content.post import Post
 from feedsvc.content.slugs import slugify
 from feedsvc.model.kinds import FeedKey, FeedKind
 from feedsvc.model.layout import FORMATS, FeedFormat, feed_url, page_url

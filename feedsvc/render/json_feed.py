@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from feedsvc.content.body import Body
-from feedsvc.content.posts import Post
+from feedsvc.content.post import Post
 from feedsvc.content.text import xml_safe
 from feedsvc.model.archives import NO_HISTORY, History, archive_url
 from feedsvc.model.kinds import FeedKey

@@ -10,6 +10,7 @@ WebSub hub (a subscriber looks for it in the document as well as in the `Link` h
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import lxml.etree
@@ -19,7 +20,7 @@ from feedgen.ext.dc import DcEntryExtension, DcExtension
 from feedgen.feed import FeedGenerator
 
 from feedsvc.content.body import Body
-from feedsvc.content.posts import Post
+from feedsvc.content.post import Post
 from feedsvc.content.text import xml_safe
 from feedsvc.model.aliases import earlier_feed_id
 from feedsvc.model.archives import NO_HISTORY, History, archive_url
@@ -64,7 +65,10 @@ class EntryContainer:
             self.parent.remove(element)
         opening = b"<channel>\n" if self.format is FeedFormat.RSS else b">\n"
         start = text.index(opening) + len(opening)
-        return text[start : text.rindex(CLOSING[self.format])]
+        text = text[start : text.rindex(CLOSING[self.format])]
+        if self.format is FeedFormat.RSS and entry.pubDate().year < 1000:
+            text = _four_digit_years(text)
+        return text
 
 
 def feed_generator(
@@ -201,7 +205,18 @@ def _advertise_hub(fg: FeedGenerator, hub: str) -> None:
 
 
 def serialize(fg: FeedGenerator, fmt: FeedFormat) -> bytes:
-    return bytes(fg.atom_str(pretty=True) if fmt is FeedFormat.ATOM else fg.rss_str(pretty=True))
+    if fmt is FeedFormat.ATOM:
+        return bytes(fg.atom_str(pretty=True))
+    return _four_digit_years(bytes(fg.rss_str(pretty=True)))
+
+
+# An RFC 822 date's year as feedgen writes it (strftime's %Y, which glibc does not pad): a Hugo
+# page without a date is dated in year 1, which Hugo's RSS writes `0001`, as RFC 822 wants.
+_SHORT_YEAR = re.compile(rb"(<(?:pubDate|lastBuildDate)>\w{3}, \d{2} \w{3} )(\d{1,3}) ")
+
+
+def _four_digit_years(data: bytes) -> bytes:
+    return _SHORT_YEAR.sub(lambda m: m.group(1) + m.group(2).rjust(4, b"0") + b" ", data)
 
 
 def fill_entry(entry: FeedEntry, post: Post, body: Body, settings: Settings) -> None:

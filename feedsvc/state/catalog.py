@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from feedsvc import __version__
-from feedsvc.content.posts import Post, read_post, read_posts_in_stages
-from feedsvc.content.scan import Stamp, is_candidate, scan, stat_stamp
+from feedsvc.content.post import Post
+from feedsvc.content.posts import read_post, read_posts_in_stages
+from feedsvc.content.scan import Stamp, is_site_candidate, scan_site, stat_stamp
 from feedsvc.errors import ContentUnavailableError, PostError, RefreshCancelledError
 from feedsvc.settings import Settings, output_settings
 from feedsvc.state.db import connect, set_aside
@@ -89,7 +90,7 @@ class Catalog:
         root = settings.content_dir
         if not root.is_dir():
             raise ContentUnavailableError(f"content directory {root} is missing or not a directory")
-        found = scan(root, settings.exclude, settings.site_rules == "jekyll")
+        found = scan_site(settings)
         if any(error.path == root for error in found.errors):
             raise ContentUnavailableError(f"content directory {root} cannot be listed")
         stamps = found.stamps
@@ -145,7 +146,7 @@ class Catalog:
         )
         update = CatalogUpdate(catalog, read=0)
         for source in sorted(set(sources)):
-            if not is_candidate(source, settings.exclude, settings.site_rules == "jekyll"):
+            if not is_site_candidate(source, settings):
                 continue
             old = readings.get(source)
             stamp = stat_stamp(root / source)

@@ -14,7 +14,7 @@ import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
-from feedsvc.content.posts import Post
+from feedsvc.content.post import Post
 from feedsvc.state.db import connect, set_aside
 
 logger = logging.getLogger(__name__)

@@ -12,11 +12,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from werkzeug.http import http_date, quote_etag
 
-from feedsvc.model.layout import FULL_ARCHIVE_PAGE, MEDIA_TYPES
+from feedsvc.model.layout import FULL_ARCHIVE_PAGE, media_type_of
 from feedsvc.published.manifest import (
     ENCODING_SUFFIXES,
     RECHECK_SECONDS,
@@ -107,7 +107,7 @@ def _prepare(
     folder: Path, path: str, info: DocumentInfo, cache_control: str, extra: list[tuple[str, str]]
 ) -> Document:
     """A document's variants with every header they are sent with."""
-    media_type = _media_type(path)
+    media_type = f"{info.media_type or media_type_of(path)}; charset=utf-8"
     last_modified = dt.datetime.fromtimestamp(info.changed, dt.UTC)
     tag = info.sha256[:32]
     encoded = {IDENTITY: ("", info.length), **{
@@ -169,8 +169,3 @@ class LiveSet:
         finally:
             self._lock.release()
         return self._set
-
-
-def _media_type(path: str) -> str:
-    suffix = PurePosixPath(path).suffix
-    return f"{MEDIA_TYPES.get(suffix, 'application/octet-stream')}; charset=utf-8"
