@@ -42,7 +42,10 @@ from .system import require
 HUGO_PACKAGE = "hugo"
 CONTENT_NS = "{http://purl.org/rss/1.0/modules/content/}"
 ATOM_NS = "{http://www.w3.org/2005/Atom}"
-HUGO_GENERATOR = "Hugo -- gohugo.io"  # the built-in template's <generator>
+HUGO_GENERATOR = "Hugo -- gohugo.io"
+CLOCK_REACH = dt.timedelta(
+    days=290 * 365
+)  # within Go's largest Duration (2**63 ns)  # the built-in template's <generator>
 # The fixtures' layouts wrap each page's .Content in a div of this class (as most themes do).
 CONTENT_CLASS = "post-content"
 # What a theme's own shortcode (one feedsvc cannot know) marks its wrapper element with in the
@@ -70,6 +73,10 @@ def build_with_hugo(site: Path, out: Path, now: dt.datetime) -> Path:
     program = hugo_program()
     if now.tzinfo is None:
         raise ValueError("the build's clock must be aware")
+    # Hugo keeps --clock as its distance from the real clock in a Go Duration, which holds
+    # about 292 years: further away, the clock wraps silently (a 2999 post stays future at 3000).
+    if abs(now - dt.datetime.now(dt.UTC)) > CLOCK_REACH:
+        raise ValueError(f"Hugo's --clock cannot reach {now:%Y-%m-%d} from today")
     env = {name: value for name, value in os.environ.items() if not name.startswith("HUGO")}
     env.update({"TZ": "UTC", "LC_ALL": "C.UTF-8", "HUGO_SERVICES_RSS_LIMIT": "-1"})
     with tempfile.TemporaryDirectory(prefix="hugo-oracle-") as scratch:

@@ -40,9 +40,10 @@ from .jekyll_oracle import atom_entries
 from .servers import nginx
 
 SITES = Path(__file__).parent / "sites"
-# Long after every post's date and every far-future one (2999): Hugo and feedsvc alike then
-# publish the future and scheduled posts, and still leave the expired ones out.
-FAR_FUTURE = dt.datetime(3000, 1, 1, tzinfo=dt.UTC)
+# Long after every post's date and the scheduled posts' publishDate (2100): Hugo and feedsvc
+# alike then publish those, and still leave out the expired ones and the one dated 2999 (Hugo's
+# clock cannot be set that far: see build_with_hugo).
+LATER = dt.datetime(2200, 1, 1, tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -216,13 +217,13 @@ def test_feed_matches_hugo(site: str, path: str, builds: Builds) -> None:
         pytest.fail(_report(path, problems), pytrace=False)
 
 
-@pytest.mark.parametrize("clock", ["before_expiry", "far_future"])
+@pytest.mark.parametrize("clock", ["before_expiry", "later"])
 @pytest.mark.parametrize("site", sorted(HUGO_SITES))
 def test_site_feed_matches_hugo_as_time_passes(site: str, clock: str, builds: Builds) -> None:
     """Built as of another instant, both list the same posts: before the expired post's
-    expiryDate it is there (and later posts are not yet), and long after the far-future and
-    scheduled posts' dates they are there too (and the expired one still is not)."""
-    now = HUGO_SITES[site].before_expiry if clock == "before_expiry" else FAR_FUTURE
+    expiryDate it is there (and later posts are not yet), and long after the scheduled posts'
+    publishDate they are there too (and the expired one, and the one dated 2999, still not)."""
+    now = HUGO_SITES[site].before_expiry if clock == "before_expiry" else LATER
     hugo, feedsvc = builds.documents(site, SITE_FEED, now)
     problems = feed_problems(site, SITE_FEED, hugo, feedsvc, builds.hugo(site, now))
     if problems:
