@@ -35,7 +35,13 @@ def test_markdown_renders_as_hugo_does(case: Case) -> None:
 
 def test_there_are_cases_for_every_switch() -> None:
     sites = {case.site.name for case in GOLDMARK_CASES}
-    assert sites == {"goldmark", "goldmark-options", "goldmark-unsafe", "goldmark-classes"}
+    assert sites == {
+        "goldmark",
+        "goldmark-options",
+        "goldmark-unsafe",
+        "goldmark-classes",
+        "goldmark-attributes",
+    }
     assert len(GOLDMARK_CASES) >= 30
 
 

@@ -5,6 +5,7 @@ marker left in the output."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 import lxml.html
@@ -168,3 +169,26 @@ def test_no_shortcode_marker_is_ever_left_in_what_a_reader_sees(text: str) -> No
     seen = list(tree.itertext())  # each text as a reader sees it, element by element
     seen += [value for element in tree.iter() for value in element.attrib.values()]
     assert not any("{{<" in part or "{{%" in part for part in seen), (text, html)
+
+
+def test_param_prints_values_as_hugo_does() -> None:
+    params = {
+        "date": dt.date(2023, 1, 1),
+        "lastmod": dt.datetime(2023, 2, 3, 4, 5, 6, tzinfo=dt.timezone(dt.timedelta(hours=2))),
+        "when": dt.datetime(2023, 5, 6, 7, 8, 9, tzinfo=dt.timezone(dt.timedelta(hours=2))),
+        "tags": ["a", "b c"],
+        "map": {"k": 1, "a": "x"},
+        "big": 1e21,
+    }
+    text = " | ".join("{{< param %s >}}" % name for name in params)  # noqa: UP031  # braces
+    # What Hugo 0.111.3 printed for the same front matter (its own dates are Go times).
+    assert _render(text, params=params) == (
+        "<p>2023-01-01 00:00:00 &#43;0000 UTC | 2023-02-03 04:05:06 &#43;0200 &#43;0200 | "
+        "2023-05-06T07:08:09&#43;02:00 | [a b c] | map[a:x k:1] | 1e&#43;21</p>\n"
+    )
+
+
+def test_text_that_looks_like_a_placeholder_is_left_as_written() -> None:
+    assert _render("HAHAHUGOSHORTCODEs7HBHB and {{< param title >}}") == (
+        "<p>HAHAHUGOSHORTCODEs7HBHB and The title</p>\n"
+    )

@@ -4,6 +4,7 @@ HTML and a summary's text are the bytes Hugo writes."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -60,6 +61,8 @@ def go_print(value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, float):
         return _go_float(value)
+    if isinstance(value, dt.date):  # a date Hugo keeps as written (ISO 8601)
+        return value.isoformat()
     if isinstance(value, Mapping):
         items = sorted((str(key), go_print(item)) for key, item in value.items())
         return "map[" + " ".join(f"{key}:{item}" for key, item in items) + "]"
@@ -82,6 +85,19 @@ def _go_float(value: float) -> str:
         sign = "-" if exponent.startswith("-") else "+"
         return f"{mantissa}e{sign}{exponent.lstrip('+-').rjust(2, '0')}"
     return text
+
+
+def go_time(value: dt.date) -> str:
+    """A time as Go prints a time.Time: `2023-01-02 15:04:05 +0000 UTC` (a date at midnight,
+    a time without a zone in UTC)."""
+    if not isinstance(value, dt.datetime):
+        value = dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
+    elif value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    offset = value.strftime("%z")
+    zone = "UTC" if offset == "+0000" else offset
+    fraction = f".{value.microsecond:06d}".rstrip("0") if value.microsecond else ""
+    return f"{value:%Y-%m-%d %H:%M:%S}{fraction} {offset} {zone}"
 
 
 def truthy(value: object) -> bool:

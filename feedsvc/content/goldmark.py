@@ -21,8 +21,13 @@ from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 
-from feedsvc.content import chroma, goldmark_blocks
-from feedsvc.content.goldmark_attributes import Attribute, attribute_text, parse_attributes
+from feedsvc.content import chroma, goldmark_blocks, goldmark_tables
+from feedsvc.content.goldmark_attributes import (
+    Attribute,
+    attribute_text,
+    block_attributes_plugin,
+    parse_attributes,
+)
 from feedsvc.content.goldmark_inline import TYPOGRAPHIC, inline_plugin
 
 OMITTED = "<!-- raw HTML omitted -->"
@@ -55,6 +60,7 @@ class GoldmarkOptions:
     auto_heading_id_type: str = "github"  # parser.autoHeadingIDType: github, github-ascii,
     # blackfriday
     attribute_title: bool = True  # parser.attribute.title: `## Heading {#id .class}`
+    attribute_block: bool = False  # parser.attribute.block: `{.class}` on the line after a block
     wrap_standalone_image: bool = True  # parser.wrapStandAloneImageWithinParagraph
     highlight: chroma.HighlightOptions = dataclasses.field(  # markup.highlight
         default_factory=chroma.HighlightOptions
@@ -93,9 +99,10 @@ def goldmark_config(markup: Mapping[str, Any]) -> GoldmarkOptions:
             field = fields.get(key)
             if field and type(value) is type(getattr(defaults, field)):
                 changes[field] = value
-    title = _lowered(_lowered(goldmark.get("parser")).get("attribute")).get("title")
-    if isinstance(title, bool):
-        changes["attribute_title"] = title
+    attribute = _lowered(_lowered(goldmark.get("parser")).get("attribute"))
+    for key, field in (("title", "attribute_title"), ("block", "attribute_block")):
+        if isinstance(attribute.get(key), bool):
+            changes[field] = attribute[key]
     highlight = markup.get("highlight")
     if isinstance(highlight, Mapping):
         changes["highlight"] = chroma.highlight_options(highlight)
@@ -117,8 +124,10 @@ def goldmark_parser(options: GoldmarkOptions) -> MarkdownIt:
     md.options["goldmark"] = options
     # Goldmark links every URL; the renderer empties the dangerous ones.
     md.validateLink = lambda url: True  # type: ignore[method-assign]  # markdown-it's hook
-    md.enable([name for name, on in (("table", options.table), ("strikethrough",
-               options.strikethrough)) if on])  # fmt: skip
+    if options.strikethrough:
+        md.enable("strikethrough")
+    if options.table:
+        md.use(goldmark_tables.tables_plugin)
     if options.footnote:
         md.use(goldmark_blocks.footnotes_plugin)
     if options.definition_list:
@@ -131,7 +140,10 @@ def goldmark_parser(options: GoldmarkOptions) -> MarkdownIt:
     if options.task_list:
         md.use(goldmark_blocks.task_list_plugin)
     md.block.ruler.at("paragraph", _paragraph_block)
+    if options.attribute_block:
+        md.use(block_attributes_plugin)
     md.core.ruler.after("block", "goldmark_headings", _headings)
+    md.core.ruler.after("block", "goldmark_last_line", _last_line)
     for name in ("html_block", "html_inline"):
         md.add_render_rule(name, _raw_html)
     for name in ("s_open", "s_close"):
@@ -145,14 +157,25 @@ def goldmark_parser(options: GoldmarkOptions) -> MarkdownIt:
 
 
 def _paragraph_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
-    """markdown-it's paragraph, trimmed of ASCII white space only, as Goldmark trims it: a
-    Chinese paragraph's leading ideographic spaces stay."""
+    """markdown-it's paragraph, its lines trimmed of ASCII white space only, as Goldmark trims
+    them: a Chinese paragraph's leading ideographic spaces stay, and a line's indent goes even
+    inside raw HTML or a code span that runs over lines."""
     if not paragraph(state, start, end, silent):
         return False
-    state.tokens[-2].content = state.getLines(start, state.line, state.blkIndent, False).strip(
-        " \t\n\r"
-    )
+    lines = state.getLines(start, state.line, state.blkIndent, False).split("\n")
+    state.tokens[-2].content = "\n".join(line.lstrip(" \t") for line in lines).strip(" \t\n\r")
     return True
+
+
+def _last_line(state: StateCore) -> None:
+    """An indented code block on a text's last line, with no line break after it, ends
+    without one in Goldmark (markdown-it adds one)."""
+    if state.src.endswith("\n"):
+        return
+    last = state.src.count("\n") + 1
+    for token in state.tokens:
+        if token.type == "code_block" and token.map and token.map[1] == last:
+            token.content = token.content.removesuffix("\n")
 
 
 # --- Headings ---------------------------------------------------------------------------------
@@ -172,7 +195,8 @@ def _headings(state: StateCore) -> None:
         if options.attribute_title:
             inline.content, attributes = _heading_attributes(inline.content, token.markup)
         for name, value in attributes:
-            token.attrSet(name, attribute_text(value, escape=False))  # escaped when written
+            if not name.lower().startswith("on"):  # Hugo writes no event handler
+                token.attrSet(name, attribute_text(value, escape=False))  # escaped when written
         if not options.auto_heading_id:
             continue
         if "id" in token.attrs:

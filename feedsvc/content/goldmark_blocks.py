@@ -156,10 +156,12 @@ def _definition(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     tokens, level = state.tokens, state.level
     terms: list[str] = []
     para = len(tokens) >= 3 and tokens[-1].type == "paragraph_close" and tokens[-1].level == level
+    follows = start
     if para:
         terms = tokens[-2].content.split("\n")
+        follows = (tokens[-3].map or [start])[0]
         del tokens[-3:]
-    if tokens and tokens[-1].type == "dl_close" and tokens[-1].level == level:
+    if _list_before(state, follows):
         tokens.pop()  # the list goes on
         state.level = level + 1
     elif para:
@@ -173,8 +175,17 @@ def _definition(state: StateBlock, start: int, end: int, silent: bool) -> bool:
         state.push("dt_close", "dt", -1)
     loose = start > 0 and state.isEmpty(start - 1)
     _description(state, start, end, content, loose)
-    state.push("dl_close", "dl", -1)
+    state.push("dl_close", "dl", -1).meta["end"] = state.line
     return True
+
+
+def _list_before(state: StateBlock, line: int) -> bool:
+    """Whether a definition list ends right before `line`, blank lines apart (a link reference
+    definition between ends it, as in Goldmark)."""
+    tokens = state.tokens
+    if not tokens or tokens[-1].type != "dl_close" or tokens[-1].level != state.level:
+        return False
+    return all(state.isEmpty(between) for between in range(tokens[-1].meta["end"], line))
 
 
 def _description(state: StateBlock, line: int, end: int, content: int, loose: bool) -> None:

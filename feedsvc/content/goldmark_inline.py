@@ -118,13 +118,12 @@ def _typographer(state: StateInline, silent: bool) -> bool:
 
 
 def _counter(state: StateInline) -> dict[str, int]:
-    """The quotes opened and not yet closed in this block (Goldmark counts them per block)."""
-    counters: dict[int, dict[str, int]] = state.env.setdefault("goldmark_quotes", {})
-    key = id(state.tokens)
-    if key not in counters:
-        counters.clear()
-        counters[key] = {"'": 0, '"': 0}
-    return counters[key]
+    """The quotes opened and not yet closed. Goldmark 1.5.4 means to count them per block, but
+    its reset never runs (its CloseBlock does not match the interface Goldmark calls), so they
+    are counted over the whole document: a quote left open in one paragraph is closed in a
+    later one."""
+    counter: dict[str, int] = state.env.setdefault("goldmark_quotes", {"'": 0, '"': 0})
+    return counter
 
 
 class _Line:
@@ -232,7 +231,7 @@ def _linkify(state: StateInline, silent: bool) -> bool:
     skip = 0
     if char in " (" or (char == "~" and src[pos : pos + 2] != "~~"):
         skip = 1
-    elif pos and src[pos - 1] != "\n" and state.pending:
+    elif pos and src[pos - 1] != "\n" and not _after_element(state):
         return False
     start = pos + skip
     newline = src.find("\n", start)
@@ -265,6 +264,12 @@ def _linkify(state: StateInline, silent: bool) -> bool:
         closing.markup, closing.info = "linkify", "auto"
     state.pos = start + end
     return True
+
+
+def _after_element(state: StateInline) -> bool:
+    """Whether an inline element ends right here: Goldmark looks for a link after one as at a
+    line's start. An escaped character or an entity is text to Goldmark, not an element."""
+    return not state.pending and bool(state.tokens) and state.tokens[-1].type != "text_special"
 
 
 def _url_end(line: str, end: int) -> int:

@@ -5,6 +5,7 @@ the output but the ones an author wrote as `{{</* literal */>}}`."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 from collections.abc import Callable, Mapping
@@ -13,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from feedsvc.content import chroma
+from feedsvc.content.go_html import go_time
 from feedsvc.content.shortcode_builtins import BUILTINS, NO_INNER, Call
 from feedsvc.content.shortcode_syntax import Shortcode, Tag, pair, parse
 
@@ -21,6 +23,9 @@ logger = logging.getLogger(__name__)
 _PLACEHOLDER = re.compile(r"HAHAHUGOSHORTCODEs(\d+)HBHB")  # Hugo's own, for the same ids
 _START = re.compile(r"\{\{[<%]")
 _SHORT_HTML = re.compile(r"\A<p>(.*)</p>\n\Z")  # Go's `.` does not match a line break either
+# Front matter Hugo reads as the page's dates (its default frontmatter settings).
+_DATES = frozenset(["date", "lastmod", "publishdate", "expirydate", "pubdate", "published",
+                    "modified", "unpublishdate"])  # fmt: skip
 _MAX_DEPTH = 20  # shortcodes in a figure's caption, in a caption… (Hugo times out instead)
 
 
@@ -61,10 +66,13 @@ class Expanded:
         paragraph takes the paragraph's place (Hugo's rule)."""
         out, pos = [], 0
         for found in _PLACEHOLDER.finditer(html):
+            output = self.outputs.get(int(found[1]))
+            if output is None:  # not one of ours: the author's own text
+                continue
             start, end = found.start(), found.end()
             if html.endswith("<p>", pos, start) and html.startswith("</p>", end):
                 start, end = start - 3, end + 4
-            out += [html[pos:start], self.outputs.get(int(found[1]), "")]
+            out += [html[pos:start], output]
             pos = end
         return "".join([*out, html[pos:]])
 
@@ -180,11 +188,14 @@ class _Runner:
 
     def param(self, key: str) -> object:
         """Hugo's .Page.Param: the page's front matter, then the site's params; `a.b` looks in
-        a table; names in any case."""
+        a table; names in any case. The page's own dates are times to Hugo, printed as Go
+        prints them; any other date is as written."""
         for table in (self.page.params, self.page.site_params):
             value: object = table
             for name in key.lower().split("."):
                 value = _lowered(value).get(name) if isinstance(value, Mapping) else None
+            if isinstance(value, dt.date) and table is self.page.params and key.lower() in _DATES:
+                return go_time(value)
             if value is not None:
                 return value
         return None
