@@ -5,9 +5,11 @@ the real `hugo` while writing them; tests/test_hugo_sites.py compares whole site
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import feedparser
+import lxml.etree
 import pytest
 
 from feedsvc.content.matter import (
@@ -23,7 +25,9 @@ from feedsvc.hugo_config import read_hugo_config
 from feedsvc.model.index import build_index
 from feedsvc.model.kinds import SITE_FEED, FeedKind
 from feedsvc.pipeline.build import build, read_posts
+from feedsvc.pipeline.refresh import Refresher
 from feedsvc.settings import Settings, load_settings, load_settings_with_sources
+from feedsvc.web.app import create_app
 from feedsvc.web.documents import PublishedSet
 
 from .conftest import NOW
@@ -325,6 +329,23 @@ def test_the_pages_hugo_lists(tmp_path: Path) -> None:
     assert drafts["d.md"].published
 
 
+def test_files_hugo_ignores(tmp_path: Path) -> None:
+    """`ignoreFiles` (regular expressions over the file's path) and names starting with `#`."""
+    settings = _pages(
+        tmp_path,
+        "ignoreFiles = ['\\.draft\\.md$', '/private/']\n",
+        {
+            "p/a.md": _page(title="A"),
+            "p/b.draft.md": _page(title="B"),
+            "p/private/c.md": _page(title="C"),
+            "p/#d.md": _page(title="D"),
+        },
+    )
+    assert set(_posts(settings)) == {"p/a.md"}
+    assert not is_site_candidate("content/p/b.draft.md", settings)
+    assert is_site_candidate("content/p/a.md", settings)
+
+
 def test_what_a_watched_change_is(tmp_path: Path) -> None:
     settings = _pages(
         tmp_path, "", {"p/leaf/index.md": _page(), "p/leaf/r.md": _page(), "p/a.md": _page()}
@@ -494,15 +515,16 @@ def test_publish_and_expiry_dates_open_and_close_a_window(tmp_path: Path) -> Non
 
 
 def test_the_title_when_a_page_has_none(tmp_path: Path) -> None:
-    """Hugo's own RSS gives such a page an empty title; feedsvc gives the one `hugo new` writes
-    from the file name, so a reader sees something."""
+    """Hugo's RSS gives such a page an empty title, and so does feedsvc's RSS (at Hugo's paths
+    and its own); Atom requires one, and JSON Feed and the feed's page show one: the title
+    `hugo new` writes from the file name."""
     settings = _pages(
         tmp_path,
         "",
         {
-            "p/notitle.md": _page(),
-            "p/the-state-of-the-art.md": _page(),
-            "p/bundle-name/index.md": _page(),
+            "p/notitle.md": _page("2023-01-05"),
+            "p/the-state-of-the-art.md": _page("2023-01-04"),
+            "p/bundle-name/index.md": _page("2023-01-03"),
             "p/number.md": _page(title="2022"),
         },
     )
@@ -511,6 +533,19 @@ def test_the_title_when_a_page_has_none(tmp_path: Path) -> None:
     assert posts["p/the-state-of-the-art.md"].title == "The State of the Art"
     assert posts["p/bundle-name/index.md"].title == "Bundle Name"
     assert posts["p/number.md"].title == "2022"
+    assert [p.untitled for p in posts.values()].count(True) == 3
+    out = tmp_path / "out"
+    build(settings, out, NOW)
+    rss = feedparser.parse((out / "index.xml").read_bytes()).entries
+    assert [entry.get("title") for entry in rss] == ["", "", "", "2022"]
+    assert b"<title></title>" in (out / "feed.rss").read_bytes()
+    atom = feedparser.parse((out / "feed.atom").read_bytes()).entries
+    assert [entry.title for entry in atom] == [
+        "Notitle",
+        "The State of the Art",
+        "Bundle Name",
+        "2022",
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -542,6 +577,31 @@ def test_sections_and_taxonomies_become_categories_and_tags(tmp_path: Path) -> N
     }
     assert (FeedKind.TAG, "intro", "series/intro/index.xml") in a.earlier_feeds
     assert (FeedKind.TAG, "a/b", "tags/a/b/index.xml") in a.earlier_feeds
+
+
+def test_a_nested_sections_pages_are_its_own(tmp_path: Path) -> None:
+    """A folder with its own _index file is a section of its own: Hugo lists its pages in its
+    feed (notes/linux/index.xml), not in its parent's; a folder without one is part of the
+    section above it."""
+    pages = {
+        "notes/_index.md": "---\ntitle: Notes\n---\n",
+        "notes/a.md": _page(title="A"),
+        "notes/go/b.md": _page(title="B"),
+        "notes/linux/_index.md": "---\ntitle: Linux\n---\n",
+        "notes/linux/c.md": _page(title="C"),
+        "notes/linux/leaf/index.md": _page(title="D"),
+    }
+    posts = _posts(_pages(tmp_path, "", pages))
+    notes = (FeedKind.CATEGORY, "notes", "notes/index.xml")
+    linux = (FeedKind.CATEGORY, "linux", "notes/linux/index.xml")
+    for source, category, feed in [
+        ("notes/a.md", "notes", notes),
+        ("notes/go/b.md", "notes", notes),
+        ("notes/linux/c.md", "linux", linux),
+        ("notes/linux/leaf/index.md", "linux", linux),
+    ]:
+        assert posts[source].categories == (category,), source
+        assert posts[source].earlier_feeds == (feed,), source
 
 
 @pytest.mark.parametrize(
@@ -595,3 +655,81 @@ def test_feeds_are_also_published_at_hugos_paths_as_rss(tmp_path: Path) -> None:
         "https://example.org/sub/posts/a/",
         "https://example.org/sub/about/",
     ]
+
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+# ---------------------------------------------------------------------------------------------
+# Bodies (rendered by goldmark.py, shortcodes.py and hugo_summary.py: here, wired to the site)
+
+
+def test_a_hugo_posts_body_and_summary_as_hugo_renders_them(tmp_path: Path) -> None:
+    """Wired to the site: its params, its markup settings and summaryLength, ref and relref to
+    its own pages and sections, a bundle's image, shortcodes rendered or dropped, links
+    absolute; the summary is Hugo's HTML in Atom (type html) and RSS, plain text in JSON Feed."""
+    head = "---\ntitle: {}\ndate: 2023-01-02\n---\n"
+    a = (
+        'Read [b]({{< relref "b" >}}) and [the list]({{< ref "/posts" >}}) by '
+        "{{< param owner >}}.\n\n<!--more-->\n\n![Chart](chart.png)\n\n"
+        "{{< highlight go >}}\nreturn err\n{{< /highlight >}}\n\n"
+        '{{< unknown x >}}Kept{{< /unknown >}}\n<div class="raw">raw</div>\n'
+    )
+    settings = _pages(
+        tmp_path,
+        "summaryLength = 5\n[params]\nowner = 'Ada'\n[markup.goldmark.renderer]\nunsafe = true\n",
+        {
+            "posts/a.md": head.format("A") + a,
+            "posts/b/index.md": head.format("B") + "One two three four five six seven. Eight.\n",
+            "posts/_index.md": "---\ntitle: Posts\n---\n",
+        },
+    )
+    out = tmp_path / "out"
+    build(settings, out, NOW)
+    atom = lxml.etree.fromstring((out / "feed.atom").read_bytes())
+    entries = {e.findtext(f"{ATOM}title"): e for e in atom.iter(f"{ATOM}entry")}
+    a, b = entries["A"], entries["B"]
+    summary = a.find(f"{ATOM}summary")
+    assert summary is not None and summary.get("type") == "html"
+    assert summary.text == (
+        '<p>Read <a href="https://example.org/sub/posts/b/">b</a> and '
+        '<a href="https://example.org/sub/posts/">the list</a> by Ada.</p>'
+    )
+    content = a.findtext(f"{ATOM}content") or ""
+    assert '<img src="https://example.org/sub/posts/a/chart.png" alt="Chart">' in content
+    assert '<code class="language-go" data-lang="go">' in content and "return err" in content
+    assert "Kept" in content and "{{" not in content
+    assert '<div class="raw">raw</div>' in content  # markup.goldmark.renderer.unsafe
+    # whole sentences past 5 words
+    assert b.findtext(f"{ATOM}summary") == "One two three four five six seven."
+    json_feed = json.loads((out / "feed.json").read_bytes())
+    assert {item["title"]: item["summary"] for item in json_feed["items"]}["A"] == (
+        "Read b and the list by Ada."
+    )
+
+
+def test_a_running_service_publishes_and_expires_on_time(tmp_path: Path) -> None:
+    """With no file changing, a refresh once a later publishDate has come adds the post, and one
+    once an expiryDate has passed removes it (and its feeds at Hugo's paths follow)."""
+    settings = _pages(
+        tmp_path,
+        "",
+        {
+            "p/later.md": _page("2023-01-02", title="Later", publishDate="2023-03-01"),
+            "p/brief.md": _page("2023-01-03", title="Brief", expiryDate="2023-04-01"),
+        },
+        state_dir=tmp_path / "state",
+    )
+    refresher = Refresher(settings)
+
+    def titles(now: dt.datetime) -> list[str]:
+        assert refresher.refresh(now) is not None
+        app = create_app(settings).test_client()  # a web worker that sees the new set at once
+        with app.get("/p/index.xml") as response:
+            return [entry.title for entry in feedparser.parse(response.data).entries]
+
+    try:
+        assert titles(dt.datetime(2023, 2, 1, tzinfo=dt.UTC)) == ["Brief"]
+        assert titles(dt.datetime(2023, 3, 2, tzinfo=dt.UTC)) == ["Brief", "Later"]
+        assert titles(dt.datetime(2023, 4, 2, tzinfo=dt.UTC)) == ["Later"]
+    finally:
+        refresher.close()

@@ -21,6 +21,13 @@ class Body:
 
     html: str  # full content; every href/src absolute, as feed readers do not resolve them
     summary: str  # plain text: the writer's excerpt, else the first paragraph (cut to length)
+    # `summary` is HTML (links absolute too): a Hugo post's .Summary, which Hugo's RSS gives
+    summary_html: bool = False
+
+    @property
+    def summary_text(self) -> str:
+        """The summary as plain text, for the formats and pages that want text."""
+        return plain_text(self.summary) if self.summary_html else self.summary
 
 
 def render_body(
@@ -52,11 +59,7 @@ def render_bodies(
     ]
     for (post, _), fragment in zip(items, fragments, strict=True):
         if fragment is not None:
-            fragment.make_links_absolute(
-                post.url, resolve_base_href=False, handle_failures="ignore"
-            )
-            for element in fragment.xpath("descendant-or-self::*[@srcset]"):
-                element.set("srcset", absolute_srcset(element.get("srcset", ""), post.url))
+            _make_links_absolute(fragment, post.url)
     bodies = []
     wanted = excerpts if excerpts is not None else [None] * len(items)
     for (post, body), fragment, excerpt in zip(items, fragments, wanted, strict=True):
@@ -76,6 +79,22 @@ def render_bodies(
         html = lxml.html.tostring(fragment, encoding="unicode")[len("<div>") : -len("</div>")]
         bodies.append(Body(html=xml_safe(html), summary=summary))
     return bodies
+
+
+def _make_links_absolute(fragment: lxml.html.HtmlElement, base: str) -> None:
+    fragment.make_links_absolute(base, resolve_base_href=False, handle_failures="ignore")
+    for element in fragment.xpath("descendant-or-self::*[@srcset]"):
+        element.set("srcset", absolute_srcset(element.get("srcset", ""), base))
+
+
+def absolute_links(html: str, base: str) -> str:
+    """HTML with every link, source and srcset resolved against `base` (the post's URL), as
+    render_bodies makes a body's: for HTML rendered elsewhere (a Hugo post's)."""
+    if not html.strip():
+        return html
+    fragment = lxml.html.fragment_fromstring(html, create_parent="div")
+    _make_links_absolute(fragment, base)
+    return xml_safe(lxml.html.tostring(fragment, encoding="unicode")[len("<div>") : -len("</div>")])
 
 
 def absolute_srcset(srcset: str, base: str) -> str:

@@ -10,6 +10,10 @@ checked against the real `hugo`.
 
 from __future__ import annotations
 
+import functools
+import logging
+import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +51,8 @@ from feedsvc.hugo_config import (
 from feedsvc.model.kinds import FeedKind
 from feedsvc.settings import Settings
 
+logger = logging.getLogger(__name__)
+
 CONTENT_SUFFIXES = (".md", ".markdown", ".mdown", ".html", ".htm")  # those feedsvc renders
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown")
 LIST_PAGE = "_index"  # a section's or the home page's own content: never a post
@@ -66,6 +72,13 @@ class HugoRules:
     rss_file: str  # index.xml
     section_feeds: bool  # whether Hugo writes a feed per section
     term_feeds: bool  # and per taxonomy term
+    ignored: tuple[re.Pattern[str], ...] = ()  # ignoreFiles: files whose path any matches
+
+    def ignores(self, path: str) -> bool:
+        """Whether Hugo ignores the file at `path` (absolute): one of `ignoreFiles` matches it,
+        or its name starts with `#` (or `.`, which feedsvc never reads)."""
+        name = os.path.basename(path)
+        return name[:1] in ("#", ".") or any(pattern.search(path) for pattern in self.ignored)
 
 
 _last: tuple[HugoConfig, HugoRules] | None = None
@@ -102,15 +115,32 @@ def _rules(config: HugoConfig) -> HugoRules:
         rss_file=rss_file_name(config),
         section_feeds=rss_enabled(config, "section"),
         term_feeds=rss_enabled(config, "term"),
+        ignored=_patterns(config),
     )
+
+
+def _patterns(config: HugoConfig) -> tuple[re.Pattern[str], ...]:
+    """`ignoreFiles`, each a regular expression (Go's syntax, which Python's reads alike for what
+    sites write); one that is not is left out with a warning, as Hugo logs it."""
+    written = config.get("ignorefiles")
+    patterns = []
+    for text in written if isinstance(written, list) else []:
+        try:
+            patterns.append(re.compile(str(text)))
+        except re.error as exc:
+            logger.warning("ignoreFiles: %r is not a regular expression: %s", text, exc)
+    return tuple(patterns)
 
 
 def is_post_source(source: str, settings: Settings) -> bool:
     """Whether Hugo reads `source` (a path below the site's root, with `/`) as a regular page:
     a content file below the content folder, not an `_index` file, nothing hidden, and not a
     resource of a leaf bundle (a file beside or below a folder's `index` file)."""
-    folder = site_rules(settings).folder + "/"
+    rules = site_rules(settings)
+    folder = rules.folder + "/"
     if not source.startswith(folder) or not source.lower().endswith(CONTENT_SUFFIXES):
+        return False
+    if rules.ignores(os.path.join(settings.content_dir, source)):
         return False
     parts = source[len(folder) :].split("/")
     if any(part[:1] in (".", "") for part in parts) or _stem(parts[-1]) == LIST_PAGE:
@@ -132,13 +162,19 @@ def _stem(name: str) -> str:
 
 
 def build_post(
-    path: Path, meta: Mapping[str, Any], file: FileText, settings: Settings, matter: bool
+    path: Path,
+    meta: Mapping[str, Any],
+    file: FileText,
+    settings: Settings,
+    matter: bool,
+    rules: HugoRules | None = None,
 ) -> Post:
     """The post Hugo makes of one content file whose front matter is `meta` (`matter`: it has
     any). A page Hugo never lists (a draft, a headless bundle, `_build: {list: never}`, an HTML
     file without front matter) is read but not published. Raises ValueError for what Hugo
-    refuses (a `url` with a scheme) or feedsvc does (too many terms)."""
-    rules = site_rules(settings)
+    refuses (a `url` with a scheme) or feedsvc does (too many terms). `rules`: the site's,
+    when the caller looked them up once for many files."""
+    rules = rules or site_rules(settings)
     meta = {str(key).lower(): value for key, value in meta.items()}
     source = source_of(path, settings.content_dir)
     parts = source[len(rules.folder) + 1 :].split("/")
@@ -154,13 +190,11 @@ def build_post(
     if url.startswith(("http://", "https://")):
         raise ValueError(f"url: URLs with protocol (http*) not supported: {url!r}")
     pattern = rules.permalinks.get(section) if not url else None
-    sections = (
-        _current_section(settings, rules, parts) if pattern and ":sections" in pattern else ""
-    )
+    sections = _current_section(settings, rules, parts, bundle)
     facts = PageFacts(folder, base_name, slug, url, title, dates.date, section, sections)
     link = page_link(facts, pattern, rules.paths)
     post_url = permalinks.absolute(settings.site_url, link)
-    categories, tags, feeds = _terms(meta, section, rules)
+    categories, tags, feeds = _terms(meta, sections, rules)
     if len(categories) + len(tags) > settings.max_terms_per_post:
         raise ValueError(
             f"{len(categories)} categories and {len(tags)} tags: at most "
@@ -176,6 +210,7 @@ def build_post(
     return Post(
         source=source,
         title=xml_safe(title) or archetype_title(base_name),
+        untitled=not title,
         date=date,
         epoch=date.timestamp(),
         updated=whole_seconds(dates.lastmod or dates.date),
@@ -199,20 +234,21 @@ def build_post(
 
 
 def _terms(
-    meta: Mapping[str, Any], section: str, rules: HugoRules
+    meta: Mapping[str, Any], sections: str, rules: HugoRules
 ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[FeedKind, str, str], ...]]:
-    """Categories (the section, then the `categories` taxonomy's terms), tags (every other
+    """Categories (the page's section, the nearest one: a nested section's pages are its own,
+    not its parent's, as Hugo lists them; then the `categories` taxonomy's terms), tags (every other
     taxonomy's terms), and the feed each was in on the Hugo site. A term's name is its key as
     Hugo makes it (`Go Lang` and `go lang` are one term, `go-lang`), so one feed holds what
     Hugo's one feed held."""
     categories: list[str] = []
     tags: list[str] = []
     feeds: list[tuple[FeedKind, str, str]] = []
-    if section:
-        name = sanitize(section, rules.paths)
+    if sections:
+        name = sanitize(sections.rsplit("/", 1)[-1], rules.paths)
         categories.append(name)
         if rules.section_feeds:
-            path = list_path(section, rules.paths)
+            path = list_path(sections, rules.paths)
             feeds.append((FeedKind.CATEGORY, name, f"{path}/{rules.rss_file}"))
     for singular, plural in rules.taxonomies.items():
         kind = FeedKind.CATEGORY if singular == CATEGORY_TAXONOMY else FeedKind.TAG
@@ -237,15 +273,30 @@ def _term_values(value: Any) -> list[str]:
     return [text for text in map(go_text, items) if text]
 
 
-def _current_section(settings: Settings, rules: HugoRules, parts: list[str]) -> str:
-    """The page's nearest section (`:sections`): the deepest folder above it holding an
-    `_index` file, or its top folder."""
-    root = settings.content_dir / rules.folder
-    top = len(parts) - (2 if _stem(parts[-1]) == BUNDLE_INDEX and len(parts) > 1 else 1)
+def _current_section(settings: Settings, rules: HugoRules, parts: list[str], bundle: bool) -> str:
+    """The page's nearest section: the deepest folder above it holding an `_index` file, or its
+    top folder ("" for a page at the top)."""
+    top = len(parts) - (2 if bundle else 1)
+    root = os.path.join(settings.content_dir, rules.folder)
     for depth in range(top, 1, -1):
-        if has_page_file(root.joinpath(*parts[:depth]), LIST_PAGE):
+        if _has_list_page(os.path.join(root, *parts[:depth])):
             return "/".join(parts[:depth])
     return parts[0] if top >= 1 else ""
+
+
+def _has_list_page(folder: str) -> bool:
+    """Whether a folder holds an `_index` file, worked out once per state of the folder (its
+    mtime changes when a file is added or removed): pages of one folder are read together."""
+    try:
+        stamp = os.stat(folder).st_mtime_ns
+    except OSError:
+        return False
+    return _list_page_in(folder, stamp)
+
+
+@functools.lru_cache(maxsize=4096)
+def _list_page_in(folder: str, stamp: int) -> bool:
+    return has_page_file(Path(folder), LIST_PAGE)
 
 
 def _author(value: Any) -> str | None:

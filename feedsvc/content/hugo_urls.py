@@ -9,6 +9,7 @@ Learned from Hugo's helpers (UnicodeSanitize, MakePathSanitized, URLize), resour
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import posixpath
 import re
 import unicodedata
@@ -37,6 +38,7 @@ class PathRules:
     ugly: bool = False  # uglyURLs: /posts/a.html rather than /posts/a/
 
 
+@functools.lru_cache(maxsize=65536)  # terms and folders repeat from page to page
 def sanitize(text: str, rules: PathRules = PathRules()) -> str:
     """Hugo's MakePathSanitized: letters, digits and marks of any script kept, and `. / \\ _ #
     + ~ - @` and valid %-escapes; each run of white space between kept characters one `-`;

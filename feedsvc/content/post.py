@@ -49,6 +49,9 @@ class Post:
     # (kind, name, path): a Hugo site's `tags/go/index.xml`. Each is published there again, as
     # RSS (model/aliases.py), so readers subscribed to them keep receiving posts.
     earlier_feeds: tuple[tuple[FeedKind, str, str], ...] = ()
+    # The page has no title of its own (Hugo's RSS gives it an empty one, and so does feedsvc's
+    # RSS); `title` is then made from its file name, for the formats that need one (Atom).
+    untitled: bool = False
 
     @property
     def entry_categories(self) -> tuple[str, ...]:

@@ -93,6 +93,7 @@ def _read_in_stages(
             splits.append(PostError(path, str(exc)))
     results: list[tuple[Post, str] | PostError] = []
     defaults = jekyll_rules.site_defaults(settings)  # looked up once for all these files
+    hugo_site = hugo_rules.site_rules(settings) if hugo else None  # likewise
     for path, split in zip(paths, splits, strict=True):
         if isinstance(split, PostError):
             results.append(split)
@@ -103,7 +104,8 @@ def _read_in_stages(
             meta = {**jekyll_rules.front_matter_defaults(defaults, source), **meta}
         try:
             if hugo:
-                results.append((hugo_rules.build_post(path, meta, file, settings, matter), body))
+                post = hugo_rules.build_post(path, meta, file, settings, matter, hugo_site)
+                results.append((post, body))
             else:
                 results.append((_build(path, meta, file, settings), body))
         except ValueError as exc:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,11 +35,12 @@ def scan_site(settings: Settings) -> ScanResult:
     rules say."""
     if settings.site_rules == "hugo":
         result = ScanResult()
-        folder = hugo.site_rules(settings).folder
-        content = settings.content_dir / folder
+        rules = hugo.site_rules(settings)
+        content = settings.content_dir / rules.folder
         if not content.is_dir():
             return result  # no content yet: no posts (a site is made before its first page)
-        _walk_hugo(str(content), folder + "/", _Exclusion(settings.exclude), True, result)
+        exclusion = _Exclusion(settings.exclude)
+        _walk_hugo(str(content), rules.folder + "/", exclusion, rules.ignores, True, result)
         return result
     return scan(settings.content_dir, settings.exclude, settings.site_rules == "jekyll")
 
@@ -130,7 +131,12 @@ def _walk(
 
 
 def _walk_hugo(
-    folder: str, prefix: str, exclude: _Exclusion, top: bool, result: ScanResult
+    folder: str,
+    prefix: str,
+    exclude: _Exclusion,
+    ignores: Callable[[str], bool],
+    top: bool,
+    result: ScanResult,
 ) -> None:
     """_walk by Hugo's rules: every content file but `_index` ones; in a leaf bundle (a folder
     below the top holding an `index` file) that file alone, its other files and folders being
@@ -150,10 +156,13 @@ def _walk_hugo(
             if name[0] == "." or exclude(name, prefix + name) or (bundle and name != bundle[0]):
                 continue
             if name.lower().endswith(hugo.CONTENT_SUFFIXES):
-                if name.rsplit(".", 1)[0] != hugo.LIST_PAGE:
+                if name.rsplit(".", 1)[0] != hugo.LIST_PAGE and not ignores(
+                    os.path.join(folder, name)
+                ):
                     _stamp(result, prefix + name, name, descriptor)
             elif entry.is_dir(follow_symlinks=False):
-                _walk_hugo(os.path.join(folder, name), f"{prefix}{name}/", exclude, False, result)
+                path = os.path.join(folder, name)
+                _walk_hugo(path, f"{prefix}{name}/", exclude, ignores, False, result)
     except OSError as exc:
         result.errors.append(PostError(Path(folder), f"cannot list folder: {exc.strerror}"))
     finally:

@@ -1,6 +1,6 @@
 """Post bodies as the site itself shows them: a Jekyll site's Liquid rendered with its `site` and
-`page` variables, its Markdown with its kramdown options, its excerpts by its separator; a plain
-folder's bodies as written."""
+`page` variables, its Markdown with its kramdown options, its excerpts by its separator; a Hugo
+site's as Hugo renders them (content/hugo_bodies.py); a plain folder's bodies as written."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from typing import Any
 
 from feedsvc.content.body import Body, render_bodies
 from feedsvc.content.files import UnreadableFile, read_text
+from feedsvc.content.hugo_bodies import HugoBodies
 from feedsvc.content.jekyll import name_slug, post_id_path, with_defaults
 from feedsvc.content.liquid import LiquidSite, render_liquid
 from feedsvc.content.markdown import PLAIN, MarkdownOptions, kramdown_options, render_markdown
@@ -67,9 +68,15 @@ class SiteBodies:
             markdownify=lambda text: render_markdown(text, self.markdown),
         )
 
+    @cached_property
+    def hugo_bodies(self) -> HugoBodies:
+        return HugoBodies(self.settings)
+
     def render(self, posts: Sequence[Post]) -> list[tuple[Body, bool]]:
         """Each post's Body, and whether its file could be read again (one that cannot goes out
         without content for now, and the next refresh sees the change)."""
+        if self.settings.site_rules == "hugo":
+            return [self._hugo(post) for post in posts]
         sources: list[str] = []
         excerpts: list[str | None] = []
         readable: list[bool] = []
@@ -87,6 +94,16 @@ class SiteBodies:
         if self.settings.excerpt_only:
             bodies = [Body(html="", summary=body.summary) for body in bodies]
         return list(zip(bodies, readable, strict=True))
+
+    def _hugo(self, post: Post) -> tuple[Body, bool]:
+        try:
+            body = self.hugo_bodies.render(post)
+        except PostError as exc:
+            logger.warning("published without its body for now: %s", exc)
+            return Body(html="", summary=""), False
+        if self.settings.excerpt_only:
+            body = Body(html="", summary=body.summary, summary_html=body.summary_html)
+        return body, True
 
     def _texts(self, post: Post) -> tuple[str | None, str | None]:
         """The post's body source, Liquid rendered, and its excerpt's source when it has no

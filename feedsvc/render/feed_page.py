@@ -46,7 +46,7 @@ def render_page_entry(post: Post, body: Body, settings: Settings) -> bytes:
         for name in post.tags
     ]
     entry = ENVIRONMENT.get_template("feed_entry.html").render(
-        post=post, summary=body.summary, terms=terms
+        post=post, summary=body.summary_text, terms=terms
     )
     return entry.encode("utf-8")
 

@@ -86,7 +86,7 @@ def post_item(post: Post, body: Body, settings: Settings) -> bytes:
     fields: dict[str, object] = {"id": post.id, "url": post.url, "title": post.title}
     fields["content_html"] = body.html  # even when empty: an item must have some content
     if body.summary:
-        fields["summary"] = body.summary
+        fields["summary"] = body.summary_text
     fields["date_published"] = post.date.isoformat()
     fields["date_modified"] = post.updated.isoformat()
     if post.author:

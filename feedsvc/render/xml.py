@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import lxml.etree
 from feedgen.entry import FeedEntry
-from feedgen.ext.base import BaseExtension
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.ext.dc import DcEntryExtension, DcExtension
 from feedgen.feed import FeedGenerator
 
@@ -219,15 +219,28 @@ def _four_digit_years(data: bytes) -> bytes:
     return _SHORT_YEAR.sub(lambda m: m.group(1) + m.group(2).rjust(4, b"0") + b" ", data)
 
 
+class _UntitledItem(BaseEntryExtension):  # type: ignore[misc]  # feedgen ships no types
+    """The RSS item of a post without a title of its own has an empty one, as Hugo's RSS gives
+    it; its Atom entry keeps the title made from its file name (Atom requires one)."""
+
+    def extend_rss(self, item: lxml.etree._Element) -> lxml.etree._Element:
+        title = item.find("title")
+        if title is not None:
+            title.text = ""
+        return item
+
+
 def fill_entry(entry: FeedEntry, post: Post, body: Body, settings: Settings) -> None:
     entry.id(post.id)
     entry.guid(post.id, permalink=post.id == post.url)
     entry.title(post.title)
+    if post.untitled:
+        entry.register_extension("untitled", _UntitledItem, atom=False, rss=True)
     entry.link(href=post.url, rel="alternate", type="text/html")
     entry.published(post.date)
     entry.updated(post.updated)
     if body.summary:
-        entry.summary(body.summary)
+        entry.summary(body.summary, type="html" if body.summary_html else None)
     if body.html:
         entry.content(body.html, type="html")
     if post.author:
