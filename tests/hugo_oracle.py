@@ -26,6 +26,7 @@ import datetime as dt
 import email.utils
 import functools
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -52,6 +53,9 @@ CONTENT_CLASS = "post-content"
 # fixtures: feedsvc keeps such a shortcode's inner content, Hugo wraps it in the theme's markup.
 SHORTCODE_MARK = "data-shortcode"
 MODIFIED = "article:modified_time"  # Hugo's _internal/opengraph.html: .Lastmod
+# Characters no XML document may hold: C0 controls but tab, newline and carriage return.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_NOT_XML_BYTES = re.compile(b"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 @functools.cache  # found once per session; a skip is raised again on every call
@@ -103,15 +107,16 @@ def build_with_hugo(site: Path, out: Path, now: dt.datetime) -> Path:
     return out
 
 
-def hugo_feed_paths(built: Path, taxonomies: tuple[str, ...]) -> list[str]:
+def hugo_feed_paths(built: Path, taxonomies: tuple[str, ...], name: str = "index.xml") -> list[str]:
     """Every RSS feed of posts Hugo wrote into a built site, as paths relative to it, sorted:
-    the home page's, each section's and each taxonomy term's `index.xml`. Not a taxonomy's own
-    list (`tags/index.xml`), whose items are the terms rather than posts."""
-    lists = {f"{name}/index.xml" for name in taxonomies}
+    the home page's, each section's and each taxonomy term's `index.xml` (or `name`, for a site
+    whose `outputFormats.RSS.baseName` renames them). Not a taxonomy's own list
+    (`tags/index.xml`), whose items are the terms rather than posts."""
+    lists = {f"{taxonomy}/{name}" for taxonomy in taxonomies}
     paths = []
-    for path in built.rglob("index.xml"):
+    for path in built.rglob(name):
         relative = path.relative_to(built).as_posix()
-        root = lxml.etree.parse(path).getroot()
+        root = _channel_root(path.read_bytes(), recover=True)
         is_hugo_rss = root.tag == "rss" and root.findtext("channel/generator") == HUGO_GENERATOR
         if is_hugo_rss and relative not in lists:
             paths.append(relative)
@@ -143,14 +148,16 @@ class Channel:
     generator: str | None
 
 
-def rss_items(data: bytes) -> list[Item]:
-    """Every item of an RSS 2.0 document, in document order."""
-    return [_item(item) for item in _channel(data).iterfind("item")]
+def rss_items(data: bytes, recover: bool = False) -> list[Item]:
+    """Every item of an RSS 2.0 document, in document order. With `recover`, characters no XML
+    may hold are dropped before reading it (Hugo writes a post's control characters, a
+    backspace say, as they are, and its document is then not XML)."""
+    return [_item(item) for item in _channel(data, recover).iterfind("item")]
 
 
-def rss_channel(data: bytes) -> Channel:
-    """The channel-level fields of an RSS 2.0 document."""
-    channel = _channel(data)
+def rss_channel(data: bytes, recover: bool = False) -> Channel:
+    """The channel-level fields of an RSS 2.0 document (`recover` as for rss_items)."""
+    channel = _channel(data, recover)
     links = channel.iterfind(f"{ATOM_NS}link")
     self_link = next((link.get("href") for link in links if link.get("rel") == "self"), None)
     return Channel(
@@ -162,9 +169,17 @@ def rss_channel(data: bytes) -> Channel:
     )
 
 
-def _channel(data: bytes) -> lxml.etree._Element:
+def _channel_root(data: bytes, recover: bool) -> lxml.etree._Element:
+    """The document's root. With `recover`, characters no XML may hold are dropped first
+    (libxml2's own recovery is no use: past the first error it loses entity references)."""
+    if recover:
+        data = _NOT_XML_BYTES.sub(b"", data)
     parser = lxml.etree.XMLParser(resolve_entities=False, no_network=True)
-    root = lxml.etree.fromstring(data, parser)
+    return lxml.etree.fromstring(data, parser)
+
+
+def _channel(data: bytes, recover: bool = False) -> lxml.etree._Element:
+    root = _channel_root(data, recover)
     channel = root.find("channel")
     if root.tag != "rss" or channel is None:
         raise ValueError(f"not an RSS 2.0 document: <{root.tag}>")
@@ -242,6 +257,8 @@ def normalise_hugo_html(html: str, base: str) -> str:
 
     The rules, in order:
 
+    0. Characters no XML document may hold (C0 controls other than tab, newline and carriage
+       return) are dropped: Hugo writes a post's as they are, an XML feed cannot carry them.
     1. The wrapper element a fixture theme's own shortcode writes, marked `data-shortcode`, is
        replaced by what it holds: feedsvc cannot run a site's templates and keeps an unknown
        shortcode's inner content, which is compared.
@@ -260,6 +277,7 @@ def normalise_hugo_html(html: str, base: str) -> str:
     `role="doc-noteref"`), typographic characters, a summary being plain text or HTML, and
     every element and attribute a reader could see are compared as they are.
     """
+    html = _NOT_XML.sub("", html)
     if not html.strip():
         return ""
     root = lxml.html.fragment_fromstring(html, create_parent="div")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import feedparser
+import lxml.etree
 import lxml.html
 import pytest
 
@@ -498,6 +499,7 @@ _CHROMA = (
     "</span></span></code></pre></div>"
 )
 ALIKE = {
+    "control-character": ("<p>V8\x08 engine</p>", "<p>V8 engine</p>"),  # Hugo writes it as is
     "chroma": (_CHROMA, '<pre><code class="language-go">return err\n</code></pre>'),
     "theme-shortcode": (
         '<aside class="aside" data-shortcode="aside"><p>Inject the <em>clock</em>.</p>\n</aside>',
@@ -541,3 +543,18 @@ DIFFERENT = {
 @pytest.mark.parametrize(("a", "b"), list(DIFFERENT.values()), ids=list(DIFFERENT))
 def test_normalise_hugo_html_keeps_what_readers_see(a: str, b: str) -> None:
     assert normalise_hugo_html(a, PAGE) != normalise_hugo_html(b, PAGE)
+
+
+def test_rss_items_recovers_from_a_control_character_hugo_wrote() -> None:
+    """Hugo copies a post's backspace into its RSS, which is then not XML: read with `recover`,
+    the character is dropped and everything after it is read as written (libxml2's own
+    recovery would drop the entity references that follow)."""
+    data = (
+        b'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>'
+        b"<item><title>V8\x08 engine</title><guid>g</guid>"
+        b"<description>&lt;p&gt;it&amp;rsquo;s&lt;/p&gt;</description></item></channel></rss>"
+    )
+    with pytest.raises(lxml.etree.XMLSyntaxError):
+        rss_items(data)
+    [item] = rss_items(data, recover=True)
+    assert (item.title, item.description) == ("V8 engine", "<p>it&rsquo;s</p>")
