@@ -290,7 +290,7 @@ def item_problems(
     hugo_order = [h.guid for h, _ in pairs]
     feedsvc_order = [h.guid for h, f in sorted(pairs, key=lambda pair: feedsvc.index(pair[1]))]
     if hugo_order != feedsvc_order:
-        problems.append(f"order:\n  hugo:    {hugo_order}\n  feedsvc: {feedsvc_order}")
+        problems.append(_order_problem(hugo_order, feedsvc_order))
     for h, f in pairs:
         values: list[tuple[str, object, object]] = [
             (name, getattr(h, name), getattr(f, name)) for name in ITEM_FIELDS
@@ -306,6 +306,15 @@ def item_problems(
         if fields:
             problems.append(f"{_name(h)}: {len(fields)} fields differ\n" + "\n".join(fields))
     return problems
+
+
+def _order_problem(hugo: list[str], feedsvc: list[str]) -> str:
+    """Where the two orders of the same guids part, and the next few of each from there."""
+    start = next(n for n, (a, b) in enumerate(zip(hugo, feedsvc, strict=True)) if a != b)
+    return (
+        f"order, from item {start + 1} of {len(hugo)}:\n  hugo:    {hugo[start : start + 4]}\n"
+        f"  feedsvc: {feedsvc[start : start + 4]}"
+    )
 
 
 def _pair(
