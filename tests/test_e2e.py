@@ -370,8 +370,8 @@ def test_nginx_config_sends_the_default_settings_cache_control() -> None:
     config = (Path(__file__).parents[1] / "config" / "nginx.conf").read_text()
     default = cache_control(load_settings(REPO / "config" / "feedsvc.toml", env={}))
     assert default == CACHE_CONTROL
-    # /, other documents, feeds, pages, partial archive pages
-    assert config.count(f'add_header Cache-Control "{default}";') == 5
+    # /, other documents, feeds, pages, partial archive pages, a Hugo site's index.xml paths
+    assert config.count(f'add_header Cache-Control "{default}";') == 6
 
 
 def test_feedsvc_serve_on_its_own(tmp_path: Path, sample_dir: Path) -> None:

@@ -619,6 +619,22 @@ def test_where_hugo_published_a_posts_feeds(tmp_path: Path, config: str, feeds: 
     assert {path for _, _, path in posts["p/a.md"].earlier_feeds} == feeds
 
 
+def test_a_terms_feed_path_never_leaves_the_published_set(tmp_path: Path) -> None:
+    """A term is sanitised as Hugo sanitises it, which keeps `.` and `/`: a tag `../../x`
+    gets its feed, never a file outside the published set."""
+    settings = _pages(
+        tmp_path, "", {"p/a.md": _page(title="A", tags='["../../escape", ".hidden"]')}
+    )
+    out = tmp_path / "site-out" / "out"
+    build(settings, out, NOW)
+    assert not (tmp_path / "site-out" / "escape").exists() and not (tmp_path / "escape").exists()
+    assert not any(".." in str(path) or "/." in str(path) for path in out.rglob("index.xml"))
+    assert {p.relative_to(out).as_posix() for p in out.rglob("index.xml")} == {
+        "index.xml",
+        "p/index.xml",
+    }
+
+
 def test_feeds_are_also_published_at_hugos_paths_as_rss(tmp_path: Path) -> None:
     """/index.xml, /<section>/index.xml and /<taxonomy>/<term>/index.xml: the very same RSS
     documents as feedsvc's own, served as RSS (the manifest says so where `.xml` would say

@@ -59,9 +59,15 @@ def rss_aliases(settings: Settings, feeds: Mapping[FeedKey, Sequence[Post]]) -> 
             target = feed_path(key, FeedFormat.RSS)
             for post in posts:
                 for kind, name, path in post.earlier_feeds:
-                    if name == key.name and kind is key.kind:
+                    if name == key.name and kind is key.kind and _inside(path):
                         aliases.setdefault(path, target)
     return {alias: target for alias, target in aliases.items() if not is_feed(alias)}
+
+
+def _inside(path: str) -> bool:
+    """Whether a path a post names stays inside the published set: no empty, `.`, `..` or
+    hidden segment (a term named `../../x` must not be written outside it)."""
+    return all(part and not part.startswith(".") for part in path.split("/"))
 
 
 def earlier_feed_id(settings: Settings, key: FeedKey) -> str | None:
