@@ -8,6 +8,7 @@ import difflib
 import hashlib
 import os
 import re
+import tomllib
 from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from typing import Any
@@ -98,3 +99,38 @@ def usable(value: Any, kind: type) -> Any:
     if kind is list:
         return [str(v) for v in value if isinstance(v, str | int | float)]
     return None
+
+
+def read_config_file(path: Path, types: Mapping[str, Any]) -> dict[str, Any]:
+    """Setting -> value, from a TOML settings file (`types`: each setting's type); a relative
+    path in it is relative to the file, so the file means the same from any working folder."""
+    try:
+        with path.open("rb") as f:
+            raw = tomllib.load(f)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    values = {}
+    for key, raw_value in raw.items():
+        check_known(key, types, f"{path}: unknown key {key!r}")
+        value = coerce(key, types[key], raw_value, f"{path}: {key}")
+        if isinstance(value, Path) and not value.is_absolute():
+            value = (path.parent / value).resolve()
+        values[key] = value
+    return values
+
+
+def read_env(
+    env: Mapping[str, str], types: Mapping[str, Any], prefix: str, skip: str
+) -> dict[str, tuple[Any, str]]:
+    """Setting -> (value, the variable that set it), from the variables named `prefix` + the
+    setting's name in capitals (`skip`: a variable with that prefix that is not a setting)."""
+    values = {}
+    for var, text in env.items():
+        if not var.startswith(prefix) or var == skip:
+            continue
+        key = var.removeprefix(prefix).lower()
+        check_known(key, types, f"environment variable {var}: no setting {key!r}")
+        values[key] = (coerce(key, types[key], from_env_text(types[key], text), var), var)
+    return values

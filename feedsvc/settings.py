@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import sys
-import tomllib
 import typing
 import zoneinfo
 from collections.abc import Mapping
@@ -18,7 +17,13 @@ from typing import Any
 
 from feedsvc.errors import ConfigError
 from feedsvc.setting_checks import check_settings
-from feedsvc.setting_values import check_known, coerce, default_state_dir, from_env_text
+from feedsvc.setting_values import (
+    check_known,
+    coerce,
+    default_state_dir,
+    read_config_file,
+    read_env,
+)
 from feedsvc.site_config import LOCAL_SITE_URL
 from feedsvc.site_rules import site_settings
 
@@ -315,9 +320,11 @@ def load_settings_with_sources(
     sources: dict[str, str] = {}
     env = os.environ if env is None else env
     if config_file is not None:
-        for key, value in _read_config_file(config_file).items():
+        for key, value in read_config_file(config_file, setting_types()).items():
             values[key], sources[key] = value, f"{config_file}: {key}"
-    for key, (value, variable) in _read_env(env).items():
+    for key, (value, variable) in read_env(
+        env, setting_types(), ENV_PREFIX, skip=CONFIG_VARIABLE
+    ).items():
         values[key], sources[key] = value, variable
     for key, value in (overrides or {}).items():
         values[key], sources[key] = value, "command line"
@@ -361,38 +368,6 @@ def _from_site(given: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]
 def _default(key: str) -> Any:
     field = next(f for f in setting_fields() if f.name == key)
     return field.default_factory() if callable(field.default_factory) else field.default
-
-
-def _read_config_file(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as f:
-            raw = tomllib.load(f)
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found") from None
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path}: {exc}") from None
-    values = {}
-    types = setting_types()
-    for key, raw_value in raw.items():
-        check_known(key, _NAMES, f"{path}: unknown key {key!r}")
-        value = coerce(key, types[key], raw_value, f"{path}: {key}")
-        if isinstance(value, Path) and not value.is_absolute():
-            value = (path.parent / value).resolve()
-        values[key] = value
-    return values
-
-
-def _read_env(env: Mapping[str, str]) -> dict[str, tuple[Any, str]]:
-    """Setting -> (value, the variable that set it), from FEEDSVC_* variables."""
-    values = {}
-    types = setting_types()
-    for var, text in env.items():
-        if not var.startswith(ENV_PREFIX) or var == CONFIG_VARIABLE:
-            continue
-        key = var.removeprefix(ENV_PREFIX).lower()
-        check_known(key, _NAMES, f"environment variable {var}: no setting {key!r}")
-        values[key] = (coerce(key, types[key], from_env_text(types[key], text), var), var)
-    return values
 
 
 def to_environment(settings: Settings) -> dict[str, str]:

@@ -25,10 +25,10 @@ from typing import Any
 
 import yaml
 
-from feedsvc.content.chroma import HighlightOptions
-from feedsvc.content.hugo_summary import HugoBody, is_cjk_language, render_hugo_body
-from feedsvc.content.markdown import goldmark_options, render_markdown
-from feedsvc.content.shortcodes import ShortcodePage
+from feedsvc.content.hugo.shortcodes import ShortcodePage
+from feedsvc.content.hugo.summary import HugoBody, is_cjk_language, render_hugo_body
+from feedsvc.content.markup.chroma import HighlightOptions
+from feedsvc.content.markup.markdown import goldmark_options, render_markdown
 
 from .system import require
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from feedsvc.content.body import absolute_srcset, render_bodies, render_body
-from feedsvc.content.markdown import KRAMDOWN
+from feedsvc.content.markup.markdown import KRAMDOWN
 from feedsvc.content.posts import read_post_and_body
 
 from .conftest import SAMPLE_NAME, MakeSettings, write_post

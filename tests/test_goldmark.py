@@ -1,5 +1,5 @@
-"""Markdown as Hugo 0.111 renders it (content/goldmark.py and its parts): each stored case is a
-page and the HTML Hugo 0.111.3 wrote for it (tests/hugo_pages.py), compared byte for byte."""
+"""Markdown as Hugo 0.111 renders it (content/markup/goldmark.py and its parts): each stored case
+is a page and the HTML Hugo 0.111.3 wrote for it (tests/hugo_pages.py), compared byte for byte."""
 
 from __future__ import annotations
 
@@ -10,9 +10,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feedsvc.content.chroma import HighlightOptions, highlight_options, is_known, option_string
-from feedsvc.content.goldmark import GoldmarkOptions, goldmark_config
-from feedsvc.content.markdown import goldmark_options, render_markdown
+from feedsvc.content.markup.chroma import (
+    HighlightOptions,
+    highlight_options,
+    is_known,
+    option_string,
+)
+from feedsvc.content.markup.goldmark import GoldmarkOptions, goldmark_config
+from feedsvc.content.markup.markdown import goldmark_options, render_markdown
 
 from .hugo_pages import CASES, Case, cases, render_with_hugo
 

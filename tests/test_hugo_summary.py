@@ -1,4 +1,4 @@
-"""A Hugo post's content and summary (content/hugo_summary.py): every stored page's `.Content`
+"""A Hugo post's content and summary (content/hugo/summary.py): every stored page's `.Content`
 and `.Summary` compared byte for byte with what Hugo 0.111.3 wrote (tests/hugo_pages.py), and
 Hugo's truncation rules on their own."""
 
@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import pytest
 
-from feedsvc.content.go_html import strip_html
-from feedsvc.content.hugo_summary import (
+from feedsvc.content.hugo.go_html import strip_html
+from feedsvc.content.hugo.shortcodes import ShortcodePage
+from feedsvc.content.hugo.summary import (
     is_cjk_language,
     render_hugo_body,
     truncate_by_rune,
     truncate_to_sentence,
 )
-from feedsvc.content.shortcodes import ShortcodePage
 
 from .hugo_pages import Case, cases, feedsvc_body
 

@@ -1,4 +1,4 @@
-"""Jekyll's rules for posts, as feedsvc applies them to a Jekyll site (content/jekyll.py and
+"""Jekyll's rules for posts, as feedsvc applies them to a Jekyll site (content/jekyll/rules.py and
 the scan): which files are posts, their categories, slugs, titles and jekyll-feed's ids."""
 
 from __future__ import annotations
@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from feedsvc.content.jekyll import (
+from feedsvc.content.jekyll.liquid_filters import slugify
+from feedsvc.content.jekyll.rules import (
     categories_from_path,
     feed_title,
     is_excluded,
@@ -16,7 +17,6 @@ from feedsvc.content.jekyll import (
     post_id_path,
     titleize,
 )
-from feedsvc.content.liquid_filters import slugify
 from feedsvc.content.posts import read_post
 from feedsvc.content.scan import scan
 from feedsvc.settings import load_settings

@@ -63,6 +63,7 @@ NOT_FOR_THE_WEB = (
 )
 
 MAX_MODULE_LINES = 400
+MAX_PACKAGE_MODULES = 12  # about ten: a folder a newcomer takes in at a glance
 
 
 def _modules() -> dict[str, Path]:
@@ -167,6 +168,15 @@ def test_every_module_fits_in_a_read() -> None:
         if (lines := len(path.read_text().splitlines())) > MAX_MODULE_LINES
     }
     assert long == {}
+
+
+def test_every_package_fits_in_a_glance() -> None:
+    counts: dict[str, int] = {}
+    for path in PACKAGE.rglob("*.py"):
+        if path.name not in ("__init__.py", "__main__.py"):
+            folder = path.parent.relative_to(PACKAGE).as_posix()
+            counts[folder] = counts.get(folder, 0) + 1
+    assert {folder: n for folder, n in counts.items() if n > MAX_PACKAGE_MODULES} == {}
 
 
 def test_every_package_says_its_job_in_one_docstring() -> None:

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from markdown_it import MarkdownIt
 
-import feedsvc.content.liquid as liquid_module
-from feedsvc.content.liquid import LiquidSite, render_liquid, strip_liquid
+import feedsvc.content.jekyll.liquid as liquid_module
+from feedsvc.content.jekyll.liquid import LiquidSite, render_liquid, strip_liquid
 
 from .system import require
 

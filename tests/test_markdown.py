@@ -14,9 +14,9 @@ import lxml.html
 import pytest
 import yaml
 
-from feedsvc.content import markdown
-from feedsvc.content.kramdown import gfm_id
-from feedsvc.content.markdown import (
+from feedsvc.content.markup import markdown
+from feedsvc.content.markup.kramdown import gfm_id
+from feedsvc.content.markup.markdown import (
     KRAMDOWN,
     PLAIN,
     MarkdownOptions,

@@ -1,5 +1,5 @@
-"""Hugo's shortcodes (content/shortcodes.py and its parts): the built-ins compared byte for byte
-with what Hugo 0.111.3 wrote for the stored pages (tests/hugo_pages.py); what Hugo would refuse
+"""Hugo's shortcodes (content/hugo/shortcodes.py and its parts): the built-ins compared byte for
+byte with what Hugo 0.111.3 wrote for the stored pages (tests/hugo_pages.py); what Hugo would refuse
 (unknown shortcodes, broken tags) dropped with a warning naming the file and line; no shortcode
 marker left in the output."""
 
@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from feedsvc.content.markdown import goldmark_options, render_markdown
-from feedsvc.content.shortcodes import ShortcodePage, expand_shortcodes, render_with_shortcodes
+from feedsvc.content.hugo.shortcodes import ShortcodePage, expand_shortcodes, render_with_shortcodes
+from feedsvc.content.markup.markdown import goldmark_options, render_markdown
 
 from .hugo_pages import Case, cases, page_for
 

@@ -10,7 +10,7 @@ from urllib.parse import urljoin
 import lxml.etree
 import lxml.html
 
-from feedsvc.content.markdown import PLAIN, MarkdownOptions, render_markdown
+from feedsvc.content.markup.markdown import PLAIN, MarkdownOptions, render_markdown
 from feedsvc.content.post import Post
 from feedsvc.content.text import cut, squash_spaces, xml_safe
 

@@ -1,5 +1,5 @@
 """Read one file into a Post, or raise PostError saying why: by a plain folder's rules, Jekyll's
-(with content/jekyll.py) or Hugo's (content/hugo.py)."""
+(with content/jekyll/rules.py) or Hugo's (content/hugo/rules.py)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from feedsvc.content import hugo as hugo_rules
-from feedsvc.content import jekyll as jekyll_rules
 from feedsvc.content import permalinks
 from feedsvc.content.dates import (
     FILE_NAME_DATE,
@@ -21,7 +19,9 @@ from feedsvc.content.dates import (
     parse_jekyll_date,
 )
 from feedsvc.content.files import FileText, UnreadableFile, read_text
-from feedsvc.content.liquid_filters import slugify
+from feedsvc.content.hugo import rules as hugo_rules
+from feedsvc.content.jekyll import rules as jekyll_rules
+from feedsvc.content.jekyll.liquid_filters import slugify
 from feedsvc.content.matter import (
     FrontMatterError,
     NoFrontMatterError,

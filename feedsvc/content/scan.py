@@ -7,8 +7,8 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from feedsvc.content import hugo
-from feedsvc.content.jekyll import POST_EXTENSIONS, is_excluded, is_post_source, name_slug
+from feedsvc.content.hugo import rules as hugo
+from feedsvc.content.jekyll.rules import POST_EXTENSIONS, is_excluded, is_post_source, name_slug
 from feedsvc.errors import PostError
 from feedsvc.settings import Settings
 from feedsvc.site_config import POSTS_FOLDER

@@ -1,6 +1,6 @@
 """Post bodies as the site itself shows them: a Jekyll site's Liquid rendered with its `site` and
 `page` variables, its Markdown with its kramdown options, its excerpts by its separator; a Hugo
-site's as Hugo renders them (content/hugo_bodies.py); a plain folder's bodies as written."""
+site's as Hugo renders them (content/hugo/bodies.py); a plain folder's bodies as written."""
 
 from __future__ import annotations
 
@@ -15,10 +15,15 @@ from typing import Any
 
 from feedsvc.content.body import Body, render_bodies
 from feedsvc.content.files import UnreadableFile, read_text
-from feedsvc.content.hugo_bodies import HugoBodies
-from feedsvc.content.jekyll import name_slug, post_id_path, with_defaults
-from feedsvc.content.liquid import LiquidSite, render_liquid
-from feedsvc.content.markdown import PLAIN, MarkdownOptions, kramdown_options, render_markdown
+from feedsvc.content.hugo.bodies import HugoBodies
+from feedsvc.content.jekyll.liquid import LiquidSite, render_liquid
+from feedsvc.content.jekyll.rules import name_slug, post_id_path, with_defaults
+from feedsvc.content.markup.markdown import (
+    PLAIN,
+    MarkdownOptions,
+    kramdown_options,
+    render_markdown,
+)
 from feedsvc.content.matter import FrontMatterError, NoFrontMatterError, split_front_matter
 from feedsvc.content.post import Post
 from feedsvc.content.posts import load_body, read_post

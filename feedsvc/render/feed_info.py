@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from feedsvc.content.jekyll import feed_title as jekyll_feed_title
+from feedsvc.content.jekyll.rules import feed_title as jekyll_feed_title
 from feedsvc.content.post import Post
 from feedsvc.content.text import xml_safe
 from feedsvc.model.kinds import FeedKey, FeedKind

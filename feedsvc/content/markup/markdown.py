@@ -19,8 +19,8 @@ from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 from mdit_py_plugins.footnote import footnote_plugin
 
-from feedsvc.content import kramdown, typography
-from feedsvc.content.goldmark import GoldmarkOptions, goldmark_config, goldmark_parser
+from feedsvc.content.markup import kramdown, typography
+from feedsvc.content.markup.goldmark import GoldmarkOptions, goldmark_config, goldmark_parser
 
 
 @dataclass(frozen=True)

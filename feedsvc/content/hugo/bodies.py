@@ -14,16 +14,16 @@ from pathlib import Path
 from typing import Any
 
 from feedsvc.content.body import Body, absolute_links
-from feedsvc.content.chroma import HighlightOptions
 from feedsvc.content.files import UnreadableFile, read_text
-from feedsvc.content.hugo import CONTENT_SUFFIXES, LIST_PAGE, site_rules
-from feedsvc.content.hugo_summary import is_cjk_language, render_hugo_body
-from feedsvc.content.hugo_urls import list_path
-from feedsvc.content.markdown import MarkdownOptions, goldmark_options, render_markdown
+from feedsvc.content.hugo.rules import CONTENT_SUFFIXES, LIST_PAGE, site_rules
+from feedsvc.content.hugo.shortcodes import ShortcodePage
+from feedsvc.content.hugo.summary import is_cjk_language, render_hugo_body
+from feedsvc.content.hugo.urls import list_path
+from feedsvc.content.markup.chroma import HighlightOptions
+from feedsvc.content.markup.markdown import MarkdownOptions, goldmark_options, render_markdown
 from feedsvc.content.matter import FrontMatterError, NoFrontMatterError, split_front_matter
 from feedsvc.content.post import Post
 from feedsvc.content.posts import read_post
-from feedsvc.content.shortcodes import ShortcodePage
 from feedsvc.content.text import xml_safe
 from feedsvc.errors import PostError
 from feedsvc.hugo_config import HugoConfig, current_hugo_config

@@ -21,7 +21,7 @@ from typing import Any
 
 from feedsvc.content import permalinks
 from feedsvc.content.files import FileText
-from feedsvc.content.hugo_matter import (
+from feedsvc.content.hugo.matter import (
     Dates,
     archetype_title,
     date_keys,
@@ -30,7 +30,7 @@ from feedsvc.content.hugo_matter import (
     is_listed,
     truth,
 )
-from feedsvc.content.hugo_urls import (
+from feedsvc.content.hugo.urls import (
     PageFacts,
     PathRules,
     list_path,

@@ -9,8 +9,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from feedsvc.content.go_html import strip_html
-from feedsvc.content.shortcodes import ShortcodePage, render_with_shortcodes, trim_short_html
+from feedsvc.content.hugo.go_html import strip_html
+from feedsvc.content.hugo.shortcodes import ShortcodePage, render_with_shortcodes, trim_short_html
 
 SUMMARY_DIVIDER = "<!--more-->"
 SUMMARY_LENGTH = 70  # Hugo's default summaryLength

@@ -21,14 +21,14 @@ from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 
-from feedsvc.content import chroma, goldmark_blocks, goldmark_tables
-from feedsvc.content.goldmark_attributes import (
+from feedsvc.content.markup import chroma, goldmark_blocks, goldmark_tables
+from feedsvc.content.markup.goldmark_attributes import (
     Attribute,
     attribute_text,
     block_attributes_plugin,
     parse_attributes,
 )
-from feedsvc.content.goldmark_inline import TYPOGRAPHIC, inline_plugin
+from feedsvc.content.markup.goldmark_inline import TYPOGRAPHIC, inline_plugin
 
 OMITTED = "<!-- raw HTML omitted -->"
 _DANGEROUS = re.compile(

@@ -14,7 +14,7 @@ from collections.abc import Collection, Mapping
 from fnmatch import fnmatchcase
 from typing import Any
 
-from feedsvc.content.liquid_filters import smartify
+from feedsvc.content.jekyll.liquid_filters import smartify
 from feedsvc.settings import Settings
 from feedsvc.site_config import POSTS_FOLDER, current_site_config
 

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from feedsvc.content import chroma
-from feedsvc.content.go_html import go_time
-from feedsvc.content.shortcode_builtins import BUILTINS, NO_INNER, Call
-from feedsvc.content.shortcode_syntax import Shortcode, Tag, pair, parse
+from feedsvc.content.hugo.go_html import go_time
+from feedsvc.content.hugo.shortcode_builtins import BUILTINS, NO_INNER, Call
+from feedsvc.content.hugo.shortcode_syntax import Shortcode, Tag, pair, parse
+from feedsvc.content.markup import chroma
 
 logger = logging.getLogger(__name__)
 

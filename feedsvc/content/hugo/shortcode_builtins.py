@@ -8,9 +8,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from feedsvc.content import chroma
-from feedsvc.content.go_html import escape, go_print, strip_html, truthy, url
-from feedsvc.content.shortcode_syntax import Tag
+from feedsvc.content.hugo.go_html import escape, go_print, strip_html, truthy, url
+from feedsvc.content.hugo.shortcode_syntax import Tag
+from feedsvc.content.markup import chroma
 
 _EMBED = "position: relative; padding-bottom: 56.25%; height: 0; overflow: hidden;"
 _FRAME = "position: absolute; top: 0; left: 0; width: 100%; height: 100%; border:0;"

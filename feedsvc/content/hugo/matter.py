@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from feedsvc.content.dates import parse_hugo_date
-from feedsvc.content.hugo_urls import ZERO_DATE
+from feedsvc.content.hugo.urls import ZERO_DATE
 from feedsvc.content.text import xml_safe
 
 # Front-matter keys of each date, in Hugo's default order, and the aliases each key brings.

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from feedsvc.content.chroma_data import LEXER_FILE_PATTERNS, LEXER_NAMES, STYLES
+from feedsvc.content.markup.chroma_data import LEXER_FILE_PATTERNS, LEXER_NAMES, STYLES
 
 # Chroma also finds a lexer for a backup or template file name (`x.py.bak`, `x.py.in`).
 _IGNORED_SUFFIXES = ("~", ".bak", ".old", ".orig", ".dpkg-dist", ".dpkg-old", ".ucf-dist",

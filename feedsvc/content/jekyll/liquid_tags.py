@@ -22,7 +22,7 @@ from liquid.expression import Expression
 from liquid.parser import get_parser
 from liquid.token import TOKEN_EOF, TOKEN_EXPRESSION, TOKEN_TAG, Token
 
-from feedsvc.content.liquid_filters import relative_url
+from feedsvc.content.jekyll.liquid_filters import relative_url
 
 INCLUDE_DEPTH = 10  # includes within includes
 _INCLUDES = 1_000  # includes rendered for one body

@@ -25,8 +25,8 @@ from liquid.exceptions import (
 )
 from liquid.token import TOKEN_EXPRESSION, Token
 
-from feedsvc.content.liquid_filters import jekyll_filters
-from feedsvc.content.liquid_tags import (
+from feedsvc.content.jekyll.liquid_filters import jekyll_filters
+from feedsvc.content.jekyll.liquid_tags import (
     INCLUDE_DEPTH,
     JEKYLL_TAGS,
     RENDER,
