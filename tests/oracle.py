@@ -17,10 +17,10 @@ from feedsvc.content.site_bodies import SiteBodies
 from feedsvc.model.archives import (
     NO_HISTORY,
     History,
+    archive_page_history,
+    archive_pages_of,
     archive_path,
     feed_history,
-    feed_pages,
-    page_history,
 )
 from feedsvc.model.index import Index
 from feedsvc.model.kinds import FeedKey
@@ -64,7 +64,7 @@ def render_documents(index: Index, settings: Settings) -> dict[str, bytes]:
 
     documents = {}
     for key, posts in index.feeds.items():
-        pages = feed_pages(key, index.history, settings.archive_page_size)
+        pages = archive_pages_of(key, index.history, settings.archive_page_size)
         history = feed_history(pages, len(posts), index.totals[key])
         held = fitting(key, posts, settings, body_of, history)
         if len(held) < len(posts):
@@ -76,7 +76,7 @@ def render_documents(index: Index, settings: Settings) -> dict[str, bytes]:
         for page in pages:
             for fmt in FeedFormat:
                 documents[archive_path(page, fmt)] = render_feed(
-                    key, page.posts, fmt, settings, body_of, page_history(pages, page)
+                    key, page.posts, fmt, settings, body_of, archive_page_history(pages, page)
                 )
     for fmt, path in OPML_PATHS.items():
         documents[path] = render_opml(index, settings, fmt)

@@ -61,12 +61,14 @@ def feed_history(pages: Sequence[ArchivePage], held: int, total: int) -> History
     return History(complete=held == total)
 
 
-def page_history(pages: Sequence[ArchivePage], page: ArchivePage) -> History:
+def archive_page_history(pages: Sequence[ArchivePage], page: ArchivePage) -> History:
     """What an archive page's documents say: that they are one, and the page before."""
     return History(archive=page, previous=pages[page.number - 2] if page.number > 1 else None)
 
 
-def feed_pages(key: FeedKey, history: dict[FeedKey, list[Post]], size: int) -> list[ArchivePage]:
+def archive_pages_of(
+    key: FeedKey, history: dict[FeedKey, list[Post]], size: int
+) -> list[ArchivePage]:
     """The archive pages of a feed (none when it keeps no history, or pages are off)."""
     posts = history.get(key)
     return archive_pages(key, posts, size) if posts and size else []

@@ -69,7 +69,9 @@ class Refresher:
         self.ledger = load_ledger(self.state_dir / LEDGER_FILE)
         self.signatures = load_signatures(self.state_dir)
         self.entries: dict[Post, Entries] = {}  # each post's rendered entry, per format
-        self.pages: dict[str, list[Post]] = {}  # each archive page's posts (see DocumentRenderer)
+        self.archive_pages: dict[
+            str, list[Post]
+        ] = {}  # each archive page's posts (see DocumentRenderer)
         self.entries_kept = 0  # cache size after the last trim
         self.next_due: dt.datetime | None = None  # earliest future post: when feeds change anyway
         self.refreshed_once = False
@@ -181,7 +183,7 @@ class Refresher:
         )
         try:
             signatures: dict[str, str] = {}
-            renderer = DocumentRenderer(self.settings, self.entries, self.pages)
+            renderer = DocumentRenderer(self.settings, self.entries, self.archive_pages)
             rendered = renderer.render_into(
                 writer, index, self.signatures, signatures, cancel=cancel, changed=changed_feeds
             )
@@ -199,7 +201,7 @@ class Refresher:
         self.manifest = writer.committed or writer.served() or self.manifest
         self.rewrite = False
         self.entries = renderer.cache
-        self.pages = renderer.pages
+        self.archive_pages = renderer.archive_pages
         if len(self.entries) > self.entries_kept * 5 // 4 + 64:  # trim now and then, not always
             self.entries = renderer.entries_in(index)
             self.entries_kept = len(self.entries)

@@ -17,7 +17,7 @@ from feedsvc.content.post import Post
 from feedsvc.content.site_bodies import SiteBodies
 from feedsvc.errors import RefreshCancelledError
 from feedsvc.model.aliases import feed_aliases, rss_aliases
-from feedsvc.model.archives import feed_history, feed_pages, page_history
+from feedsvc.model.archives import archive_page_history, archive_pages_of, feed_history
 from feedsvc.model.index import Index
 from feedsvc.model.kinds import FeedKey
 from feedsvc.model.layout import INDEX_PATH, OPML_PATHS, RENDITIONS
@@ -59,7 +59,7 @@ class DocumentRenderer:
         self,
         settings: Settings,
         cache: Mapping[Post, Entries],
-        pages: Mapping[str, list[Post]] | None = None,
+        archive_pages: Mapping[str, list[Post]] | None = None,
         keep_entries: bool = True,
     ) -> None:
         self.settings = settings
@@ -72,8 +72,8 @@ class DocumentRenderer:
         self.keep_entries = keep_entries
         # Each archive page's posts at the last refresh, by its Atom path: a page holding the
         # very same Post objects (unchanged posts keep theirs) keeps its signature unhashed.
-        self.previous_pages = pages or {}
-        self.pages: dict[str, list[Post]] = {}
+        self.previous_archive_pages = archive_pages or {}
+        self.archive_pages: dict[str, list[Post]] = {}
         self._incomplete: dict[Post, Entries] = {}  # rendered without a body: not kept
         self._incomplete_paths: set[str] = set()  # archive pages published without some body
         self.signer = Signer(settings)
@@ -132,21 +132,22 @@ class DocumentRenderer:
         size = self.settings.archive_page_size
         for key, posts in index.feeds.items():
             unchanged = changed is not None and key not in changed
-            pages = feed_pages(key, index.history, size)
+            pages = archive_pages_of(key, index.history, size)
             history = feed_history(pages, len(posts), index.totals[key])
             documents = [(posts, history, list(RENDITIONS))]  # a page holds what they hold
             documents += [
-                (page.posts, page_history(pages, page), ARCHIVE_RENDITIONS) for page in pages
+                (page.posts, archive_page_history(pages, page), ARCHIVE_RENDITIONS)
+                for page in pages
             ]
             for held, said, renditions in documents:
                 first = output_path(key, renditions[0], said)
                 known = usable.get(first)
                 if said.archive is not None:
-                    self.pages[first] = held
+                    self.archive_pages[first] = held
                 if (
                     known is not None
                     and known != INCOMPLETE
-                    and (unchanged or self._same_page(first, held))
+                    and (unchanged or self._same_archive_page(first, held))
                 ):
                     signature = known  # its posts did not change: neither did it
                 else:
@@ -160,9 +161,9 @@ class DocumentRenderer:
                         stale.append(StaleDocument(key, held, fmt, said))
         return stale
 
-    def _same_page(self, path: str, posts: list[Post]) -> bool:
+    def _same_archive_page(self, path: str, posts: list[Post]) -> bool:
         """Whether the archive page at `path` held these very posts at the last refresh."""
-        before = self.previous_pages.get(path)
+        before = self.previous_archive_pages.get(path)
         return before is not None and len(before) == len(posts) and all(map(is_, before, posts))
 
     def _render_archive_pages(
