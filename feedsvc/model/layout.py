@@ -25,6 +25,7 @@ from feedsvc.model.kinds import KIND_FOLDERS, FeedKey, FeedKind
 
 INDEX_PATH = "index.html"
 PAGE_SUFFIX = ".html"  # a feed's page: the feed's path with this suffix instead of its format's
+HTML_MEDIA_TYPE = "text/html"  # pages for people, and the alternate link of feeds and entries
 
 
 class FeedFormat(StrEnum):
@@ -58,7 +59,7 @@ MEDIA_TYPES = {
     **FEED_MEDIA_TYPES,
     ".xml": FEED_MEDIA_TYPES[".atom"],
     ".opml": "text/x-opml",
-    PAGE_SUFFIX: "text/html",
+    PAGE_SUFFIX: HTML_MEDIA_TYPE,
 }
 
 

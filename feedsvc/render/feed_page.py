@@ -15,7 +15,7 @@ from feedsvc.content.body import Body
 from feedsvc.content.post import Post
 from feedsvc.content.slugs import slugify
 from feedsvc.model.kinds import FeedKey, FeedKind
-from feedsvc.model.layout import FORMATS, FeedFormat, feed_url, page_url
+from feedsvc.model.layout import FORMATS, HTML_MEDIA_TYPE, FeedFormat, feed_url, page_url
 from feedsvc.render.feed_info import feed_title, feed_updated
 from feedsvc.render.templating import ENVIRONMENT
 from feedsvc.settings import Settings
@@ -28,7 +28,7 @@ PAGE_ENTRIES_END = b"</ol>\n"
 class _Link:
     url: str
     label: str
-    media_type: str = "text/html"
+    media_type: str = HTML_MEDIA_TYPE
 
 
 def render_page_entry(post: Post, body: Body, settings: Settings) -> bytes:

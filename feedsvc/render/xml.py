@@ -25,7 +25,7 @@ from feedsvc.content.text import xml_safe
 from feedsvc.model.aliases import earlier_feed_id
 from feedsvc.model.archives import NO_HISTORY, History, archive_url
 from feedsvc.model.kinds import KIND_FOLDERS, SITE_FEED, FeedKey, FeedKind
-from feedsvc.model.layout import FORMATS, FeedFormat, feed_url
+from feedsvc.model.layout import FORMATS, HTML_MEDIA_TYPE, FeedFormat, feed_url
 from feedsvc.model.polling import PollingHints, polling_hints
 from feedsvc.render.feed_info import feed_title, feed_updated
 from feedsvc.settings import Settings
@@ -89,7 +89,7 @@ def feed_generator(
     fg.id(earlier_feed_id(settings, key) or feed)  # a Jekyll site's feed keeps jekyll-feed's id
     fg.title(feed_title(key, settings))
     fg.link(href=self_url, rel="self", type=FORMATS[fmt].media_type)
-    fg.link(href=settings.site_url, rel="alternate", type="text/html")
+    fg.link(href=settings.site_url, rel="alternate", type=HTML_MEDIA_TYPE)
     fg.description(xml_safe(settings.site_description) or fg.title())
     if settings.language:
         fg.language(settings.language)
@@ -236,7 +236,7 @@ def fill_entry(entry: FeedEntry, post: Post, body: Body, settings: Settings) -> 
     entry.title(post.title)
     if post.untitled:
         entry.register_extension("untitled", _UntitledItem, atom=False, rss=True)
-    entry.link(href=post.url, rel="alternate", type="text/html")
+    entry.link(href=post.url, rel="alternate", type=HTML_MEDIA_TYPE)
     entry.published(post.date)
     entry.updated(post.updated)
     if body.summary:

@@ -14,9 +14,15 @@ import functools
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
-from feedsvc.model.layout import ARCHIVE_FOLDER, FEED_MEDIA_TYPES, INDEX_PATH, PAGE_SUFFIX
+from feedsvc.model.layout import (
+    ARCHIVE_FOLDER,
+    FEED_MEDIA_TYPES,
+    HTML_MEDIA_TYPE,
+    INDEX_PATH,
+    PAGE_SUFFIX,
+)
 
-HTML = "text/html"
+HTML = HTML_MEDIA_TYPE
 VARY_NEGOTIATED = "Accept, Accept-Encoding"  # feed documents and their pages
 VARY_ENCODING = "Accept-Encoding"  # everything else
 
