@@ -284,7 +284,7 @@ def config_file_from_environment(env: Mapping[str, str] | None = None) -> Path |
 
 def settings_from_environment() -> Settings:
     """Settings from FEEDSVC_CONFIG (if set) and FEEDSVC_* variables, or exit with one line: for
-    processes started without a command line (the Procfile's web: line, granian's workers)."""
+    processes started without feedsvc's command line (gunicorn's, with config/gunicorn.conf.py)."""
     try:
         return load_settings(config_file_from_environment())
     except ConfigError as exc:
