@@ -63,10 +63,10 @@ def test_no_404_while_workers_start_or_reload(kind: str, tmp_path: Path) -> None
     them, before its workers have loaded the set; then SIGHUP makes it replace every worker
     while rounds of 40 GETs go on. Every answer is a 200 (the issue saw up to 28 404s of 40).
 
-    A granian reload may reset a few connections (0 to 6 of some 15,000 here) that a stopping
-    worker had accepted but not read: its graceful stop closes them as idle, which feedsvc cannot
-    change (docs/deploying.md). They get no answer at all, never a wrong one; more than one in a
-    thousand would be a new fault."""
+    A granian reload may reset a few connections (0 to 6 of some 15,000 GETs here, 22 of 27,000
+    with a larger set on a loaded machine) that a stopping worker had accepted but not read: its
+    graceful stop closes them as idle, which feedsvc cannot change (docs/deploying.md). They get
+    no answer at all, never a wrong one; more than one in 200 would be a new fault."""
     state = tmp_path / "state"
     with feedsvc_server(kind, EXAMPLE_CONTENT, state, tmp_path):
         pass  # publishes
@@ -85,7 +85,7 @@ def test_no_404_while_workers_start_or_reload(kind: str, tmp_path: Path) -> None
         answered = {outcome for outcome in during if outcome.isdigit()}
         assert answered == {"200"}, during
         dropped = sum(n for outcome, n in during.items() if not outcome.isdigit())
-        assert dropped <= during.total() / 1000, during
+        assert dropped <= during.total() / 200, during
     finally:
         assert stop_feedsvc(server)
 
