@@ -1,6 +1,8 @@
-"""gunicorn settings for the Procfile's `web:` line: `gunicorn -c config/gunicorn.conf.py
-feedsvc.wsgi:app`. Settings come from FEEDSVC_CONFIG and FEEDSVC_* variables; gunicorn binds to
-$PORT on every interface (the platform's router is in front), else to `host`:`port`."""
+"""gunicorn settings for serving feedsvc under gunicorn's own command line, behind a buffering proxy
+such as nginx (docs/deploying.md: its threads wait for slow clients; the Procfile's web: line runs
+granian): `gunicorn -c config/gunicorn.conf.py feedsvc.wsgi:app`. Settings come from
+FEEDSVC_CONFIG and FEEDSVC_* variables; gunicorn binds to $PORT on every interface when it is set,
+else to `host`:`port`."""
 
 import os
 
@@ -36,6 +38,6 @@ on_exit = _options["on_exit"]  # removes the metrics folder feedsvc made
 def on_starting(server: object) -> None:
     """Before any worker exists: publish once if nothing was ever published, and give the workers
     one folder to count requests into (PROMETHEUS_MULTIPROC_DIR), so /metrics sums them all.
-    Workers only read; the Procfile's worker: line (`feedsvc worker`) refreshes."""
+    Workers only read; `feedsvc worker` (the Procfile's worker: line) refreshes."""
     publish_if_missing(_settings)
     _options["on_starting"](server)

@@ -1,4 +1,4 @@
-"""The command line: `feedsvc build | check | serve | worker | settings`."""
+"""The command line: `feedsvc build | check | serve | web | worker | settings`."""
 
 from __future__ import annotations
 
@@ -51,6 +51,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     common.add_argument("-v", "--verbose", action="store_true", help="log every file read")
     common.add_argument("-q", "--quiet", action="store_true", help="log errors only")
+    listener = argparse.ArgumentParser(add_help=False)
+    listener.add_argument("--host", help="address to listen on (default: setting `host`)")
+    listener.add_argument("--port", type=int, help="port to listen on (default: `port`)")
+    listener.add_argument(
+        "--server", choices=SERVERS, help="HTTP server (default: setting `server`, granian)"
+    )
     parser = argparse.ArgumentParser(
         prog="feedsvc", description="Publish a site's posts as RSS and Atom feeds."
     )
@@ -66,14 +72,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     check_parser.set_defaults(command=_check)
     serve_parser = commands.add_parser(
-        "serve", parents=[common], help="publish, then serve the feeds over HTTP (gunicorn)"
-    )
-    serve_parser.add_argument("--host", help="address to listen on (default: setting `host`)")
-    serve_parser.add_argument("--port", type=int, help="port to listen on (default: `port`)")
-    serve_parser.add_argument(
-        "--server", choices=SERVERS, help="HTTP server (default: setting `server`)"
+        "serve",
+        parents=[common, listener],
+        help="serve the feeds over HTTP with a refresher process beside it",
     )
     serve_parser.set_defaults(command=_serve)
+    web_parser = commands.add_parser(
+        "web", parents=[common, listener], help="serve the feeds over HTTP only (Procfile web:)"
+    )
+    web_parser.set_defaults(command=_web)
     worker_parser = commands.add_parser(
         "worker", parents=[common], help="refresh on a schedule until stopped (Procfile worker:)"
     )
@@ -157,6 +164,14 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     logging.getLogger("feedsvc").setLevel(logging.DEBUG if args.verbose else logging.INFO)
     serve(settings, args.host or settings.host, args.port or settings.port)
+    return 0
+
+
+def _web(args: argparse.Namespace, settings: Settings) -> int:
+    from feedsvc.service.web_server import serve_web
+
+    logging.getLogger("feedsvc").setLevel(logging.DEBUG if args.verbose else logging.INFO)
+    serve_web(settings, args.host or settings.host, args.port or settings.port)
     return 0
 
 

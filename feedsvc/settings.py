@@ -202,20 +202,23 @@ class Settings:
         "", "WebSub hub URL: feeds advertise it and it is pinged when they change. Empty: off."
     )
     server: str = _setting(
-        "gunicorn",
-        "HTTP server of `feedsvc serve`: gunicorn, or granian (see docs/deploying.md).",
+        "granian",
+        "HTTP server of `feedsvc serve` and `web`: granian, or gunicorn behind nginx (see "
+        "docs/deploying.md).",
         how_it_runs=True,
     )
-    host: str = _setting("127.0.0.1", "Address `feedsvc serve` listens on.", how_it_runs=True)
+    host: str = _setting(
+        "127.0.0.1", "Address `feedsvc serve` and `web` listen on.", how_it_runs=True
+    )
     port: int = _setting(
         8000,
-        "Port `feedsvc serve` listens on (the Procfile uses $PORT).",
+        "Port `feedsvc serve` and `web` listen on (the Procfile gives $PORT).",
         how_it_runs=True,
     )
-    web_workers: int = _setting(2, "gunicorn worker processes serving HTTP.", how_it_runs=True)
+    web_workers: int = _setting(2, "Worker processes serving HTTP.", how_it_runs=True)
     web_threads: int = _setting(
         8,
-        "Threads per worker; each holds one keep-alive connection.",
+        "Threads per worker running the app (gunicorn: each holds one connection at a time).",
         how_it_runs=True,
     )
     rate_limit: int = _setting(
@@ -281,7 +284,7 @@ def config_file_from_environment(env: Mapping[str, str] | None = None) -> Path |
 
 def settings_from_environment() -> Settings:
     """Settings from FEEDSVC_CONFIG (if set) and FEEDSVC_* variables, or exit with one line: for
-    processes started without a command line (the Procfile's web: line, granian's workers)."""
+    processes started without feedsvc's command line (gunicorn's, with config/gunicorn.conf.py)."""
     try:
         return load_settings(config_file_from_environment())
     except ConfigError as exc:

@@ -1,4 +1,4 @@
-"""The WSGI app for gunicorn's command line (the Procfile's web: line): settings from the
+"""The WSGI app for gunicorn's command line (config/gunicorn.conf.py): settings from the
 environment (FEEDSVC_CONFIG and FEEDSVC_* variables). It loads the web side only: nothing that
 renders or writes (tests/test_layers.py checks)."""
 

@@ -1,5 +1,6 @@
-"""Start the real servers on loopback for end-to-end tests and benchmarks: feedsvc under gunicorn
-with the Procfile's configuration, and nginx with config/nginx.conf."""
+"""Start the real servers on loopback for end-to-end tests and benchmarks: feedsvc as the Procfile's
+web: line runs it (granian, the default server), as `feedsvc serve` runs it, under gunicorn with
+config/gunicorn.conf.py, and nginx with config/nginx.conf."""
 
 from __future__ import annotations
 
@@ -67,12 +68,32 @@ def feedsvc_server(
     workdir: Path,
     env: Mapping[str, str] | None = None,
 ) -> Iterator[Server]:
-    """feedsvc on a free loopback port: "gunicorn" exactly as the Procfile's web: line runs it,
-    "granian" as `feedsvc serve --server granian` runs it, "serve" as plain `feedsvc serve`.
-    A `state_dir` of None leaves it to feedsvc's default."""
+    """feedsvc on a free loopback port (see launch_feedsvc), once it answers /healthz."""
+    server = launch_feedsvc(kind, content_dir, state_dir, workdir, env)
+    try:
+        wait_until_up(server.url + "healthz", server.process, server.log)
+        yield server
+    finally:
+        stop_feedsvc(server)
+
+
+def launch_feedsvc(
+    kind: str,
+    content_dir: Path,
+    state_dir: Path | None,
+    workdir: Path,
+    env: Mapping[str, str] | None = None,
+) -> Server:
+    """feedsvc starting on a free loopback port, in a session of its own (so all its processes
+    can be signalled at once): "procfile" as a Procfile runner runs the web: line
+    (procfile_web_command), "gunicorn" as gunicorn runs config/gunicorn.conf.py, "granian" as
+    `feedsvc serve --server granian` runs it, "serve" as plain `feedsvc serve`. A `state_dir` of
+    None leaves it to feedsvc's default. The caller stops it."""
     port = free_port()
     log = workdir / f"{kind}-{port}.log"
     clean = {k: v for k, v in os.environ.items() if not k.startswith("FEEDSVC_") and k != "PORT"}
+    # The Procfile's `feedsvc` is the console script of the interpreter running the tests.
+    clean["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), clean.get("PATH", "")])
     own = {
         "FEEDSVC_CONTENT_DIR": str(content_dir),
         "FEEDSVC_HOST": "127.0.0.1",
@@ -88,17 +109,29 @@ def feedsvc_server(
             "feedsvc.wsgi:app",
         ],
         "granian": [sys.executable, "-m", "feedsvc", "serve", "--server", "granian"],
-        "serve": [sys.executable, "-m", "feedsvc", "serve"],  # the default server, gunicorn
+        "serve": [sys.executable, "-m", "feedsvc", "serve"],  # the default server, granian
     }  # fmt: skip
-    command = commands[kind]
+    if kind == "procfile":  # a runner runs the line with sh, $PORT set
+        command = ["sh", "-c", f"exec {procfile_web_command()}"]
+        clean["PORT"] = str(port)
+    else:
+        command = commands[kind]
     with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=REPO, env=clean, stdout=out, stderr=out)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        wait_until_up(url + "healthz", process, log)
-        yield Server(url, process, log)
-    finally:
-        _stop(process)
+        process = subprocess.Popen(
+            command, cwd=REPO, env=clean, stdout=out, stderr=out, start_new_session=True
+        )
+    return Server(f"http://127.0.0.1:{port}/", process, log)
+
+
+def procfile_web_command() -> str:
+    """The Procfile's web: line as the tests run it: listening on loopback, not on every interface
+    (its only change). Raises ValueError when the line is not as expected: the Procfile changed,
+    and so must this."""
+    lines = (REPO / "Procfile").read_text().splitlines()
+    [command] = [line.removeprefix("web:").strip() for line in lines if line.startswith("web:")]
+    if command.count(" --host 0.0.0.0 ") != 1:
+        raise ValueError(f"the Procfile's web: line {command!r} does not listen on 0.0.0.0")
+    return command.replace(" --host 0.0.0.0 ", " --host 127.0.0.1 ")
 
 
 @contextlib.contextmanager
@@ -178,6 +211,21 @@ def loaded_configuration(server: Server) -> dict[Path, str]:
     dump = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     parts = re.split(r"^# configuration file (.+):\n", dump, flags=re.MULTILINE)
     return {Path(path): text[:-1] for path, text in zip(parts[1::2], parts[2::2], strict=True)}
+
+
+def stop_feedsvc(server: Server, seconds: float = 10) -> bool:
+    """SIGTERM to a server launch_feedsvc started; whether it exited within `seconds`. If not,
+    SIGKILL to every process of its session (its workers too), so none is left behind."""
+    process = server.process
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=seconds)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            return False
+    return True
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:

@@ -41,7 +41,7 @@ PHONE_WIDTH = 360  # CSS pixels of a small phone
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """feedsvc under gunicorn, as the Procfile runs it, with the bundled example."""
+    """feedsvc under gunicorn (config/gunicorn.conf.py), with the bundled example."""
     work = tmp_path_factory.mktemp("browser")
     with feedsvc_server("gunicorn", EXAMPLE_CONTENT, work / "state", work) as running:
         yield running

@@ -1,5 +1,6 @@
-"""End to end over real HTTP: feedsvc under gunicorn (the Procfile's way), under granian, and
-nginx serving the same published set with config/nginx.conf. The caching rules hold on all three."""
+"""End to end over real HTTP: feedsvc under granian (the Procfile's web: line), under gunicorn
+(config/gunicorn.conf.py), and nginx serving the same published set with config/nginx.conf. The
+caching rules hold on all three."""
 
 from __future__ import annotations
 
@@ -67,10 +68,11 @@ def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def app_servers(work: Path) -> Iterator[dict[str, Server]]:
-    """feedsvc under gunicorn and under granian, each publishing the bundled example."""
+    """feedsvc under gunicorn and under granian (as the Procfile's web: line runs it), each
+    publishing the bundled example."""
     with (
         feedsvc_server("gunicorn", EXAMPLE_CONTENT, work / "state", work) as gunicorn,
-        feedsvc_server("granian", EXAMPLE_CONTENT, work / "state-granian", work) as granian,
+        feedsvc_server("procfile", EXAMPLE_CONTENT, work / "state-granian", work) as granian,
     ):
         yield {"gunicorn": gunicorn, "granian": granian}
 
@@ -382,12 +384,12 @@ def test_nginx_config_sends_the_default_settings_cache_control() -> None:
 
 
 def test_feedsvc_serve_on_its_own(tmp_path: Path, sample_dir: Path) -> None:
-    """`feedsvc serve` as the quick start runs it: publish, then gunicorn on the chosen port."""
+    """`feedsvc serve` as the quick start runs it: publish, then granian on the chosen port."""
     with feedsvc_server("serve", sample_dir, tmp_path / "state", tmp_path) as server:
         status, headers, body = fetch(server, f"tags/{TAG}.rss")
         assert status == 200 and headers["Content-Type"] == "application/rss+xml; charset=utf-8"
         assert len(parse_feed(body).entries) == 1
-        assert "Booting worker" in server.log.read_text()
+        assert "Starting granian" in server.log.read_text()
 
 
 @pytest.mark.parametrize("kind", APP_SERVERS)

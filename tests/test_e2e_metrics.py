@@ -1,10 +1,13 @@
-"""End to end over real HTTP, under gunicorn as the Procfile runs it: /metrics sums the requests of
-both workers, and a client polling faster than `rate_limit` gets 429 with Retry-After."""
+"""End to end over real HTTP: /metrics sums the requests of both workers under granian (as the
+Procfile's web: line runs it) and gunicorn, and a client polling faster than `rate_limit` gets 429
+with Retry-After."""
 
 from __future__ import annotations
 
 import collections
 from pathlib import Path
+
+import pytest
 
 from feedsvc.settings import EXAMPLE_CONTENT
 
@@ -26,12 +29,13 @@ def documents_counted(server: Server) -> dict[str, float]:
     return {k: v for k, v in scrape(server).items() if k.startswith(REQUESTS) and "other" not in k}
 
 
-def test_metrics_sum_the_requests_of_every_gunicorn_worker(tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", ["procfile", "gunicorn"])
+def test_metrics_sum_the_requests_of_every_worker(tmp_path: Path, kind: str) -> None:
     folder = tmp_path / "metrics"  # named by the operator, so this test can look inside
     folder.mkdir()
     (folder / "counter_1.db").write_bytes(b"left by a crashed run: not a valid file")
     env = {"FEEDSVC_WEB_WORKERS": "2", "PROMETHEUS_MULTIPROC_DIR": str(folder)}
-    with feedsvc_server("gunicorn", EXAMPLE_CONTENT, tmp_path / "state", tmp_path, env) as server:
+    with feedsvc_server(kind, EXAMPLE_CONTENT, tmp_path / "state", tmp_path, env) as server:
         assert not (folder / "counter_1.db").exists()  # emptied at start
         _, headers, _ = fetch(server, f"tags/{TAG}.atom")
         sent = collections.Counter({'kind="tag",status="200"': 1})
@@ -56,7 +60,7 @@ def test_metrics_sum_the_requests_of_every_gunicorn_worker(tmp_path: Path) -> No
         assert documents_counted(server) == expected
         metrics = scrape(server)
         assert metrics["feedsvc_posts"] == 31
-        assert metrics["feedsvc_refresh_duration_seconds_count"] == 1  # gunicorn's first publish
+        assert metrics["feedsvc_refresh_duration_seconds_count"] == 1  # the server's first publish
     assert folder.is_dir()  # the operator's folder stays
 
 

@@ -136,10 +136,10 @@ def test_no_modules_import_each_other_in_a_cycle() -> None:
 
 @pytest.mark.parametrize("site", ["plain folder", "site configuration"])
 def test_the_web_side_imports_nothing_that_renders_or_writes(tmp_path: Path, site: str) -> None:
-    """The Procfile's web: line imports feedsvc.wsgi in every worker: it must stay small and
-    must not be able to render or write (a worker only serves the published set). A worker
-    reads no site configuration either: for a site that has one, gunicorn.conf.py hands every
-    setting to the workers in FEEDSVC_* variables, as here."""
+    """gunicorn's command line (config/gunicorn.conf.py) imports feedsvc.wsgi in every worker:
+    it must stay small and must not be able to render or write (a worker only serves the
+    published set). A worker reads no site configuration either: for a site that has one,
+    gunicorn.conf.py hands every setting to the workers in FEEDSVC_* variables, as here."""
     content = tmp_path / "content"
     content.mkdir()
     env = {**os.environ, "FEEDSVC_STATE_DIR": str(tmp_path / "state")}

@@ -166,7 +166,7 @@ def test_a_process_without_a_command_line_takes_feedsvc_config(
 def test_a_process_without_a_command_line_exits_with_one_line_on_bad_settings(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The Procfile's web: line and granian's workers have nobody to show a traceback to."""
+    """gunicorn's command line (config/gunicorn.conf.py) has nobody to show a traceback to."""
     monkeypatch.setenv(CONFIG_VARIABLE, str(tmp_path / "missing.toml"))
     with pytest.raises(SystemExit) as exited:
         settings_from_environment()

@@ -1,4 +1,5 @@
-"""Run the web app: gunicorn (the default, and the Procfile's) or granian, and `feedsvc serve`."""
+"""Run the web app: granian (the default: `feedsvc serve`, and `feedsvc web`, the Procfile's) or
+gunicorn (behind a buffering proxy), with the refresher process beside it for `feedsvc serve`."""
 
 from __future__ import annotations
 
@@ -23,6 +24,11 @@ from feedsvc.web import metrics_folder as multiprocess
 logger = logging.getLogger(__name__)
 
 MAX_HEADER_BYTES = 16 * 1024  # granian: the whole request head; gunicorn's limits are per line
+# granian: a connection that has not sent a whole request head this long after it opened, or after
+# its last answer, is closed, so silent or trickling clients cannot hold connections for good.
+HEADER_READ_SECONDS = 10
+# granian kills a worker still running this long after SIGTERM (gunicorn's graceful_timeout too).
+WORKER_STOP_SECONDS = 5
 
 
 def gunicorn_options(settings: Settings, bind: str) -> dict[str, Any]:
@@ -131,33 +137,67 @@ def serve(settings: Settings, host: str, port: int) -> None:
     publish_if_missing(settings)
     refresher = start_refresher(settings)
     try:
-        if settings.server == "granian":
-            _serve_granian(settings, host, port)
-        else:
-            _Gunicorn(settings, gunicorn_options(settings, f"{host}:{port}")).run()
+        run_server(settings, host, port)
     finally:
         stop_refresher(refresher)
 
 
-def _serve_granian(settings: Settings, host: str, port: int) -> None:
-    """granian's Rust HTTP stack in front of the same WSGI app (see docs/deploying.md for how it
-    compares). Its workers build the app from these very settings, handed to them as an argument
-    of the loader (pickled, should granian spawn rather than fork)."""
-    from granian import Granian
-    from granian.constants import Interfaces
+def serve_web(settings: Settings, host: str, port: int) -> None:
+    """`feedsvc web`, the Procfile's web: line: the web server alone, until stopped (its worker:
+    line refreshes). Publishes first only when nothing was ever published."""
+    publish_if_missing(settings)
+    run_server(settings, host, port)
+
+
+def run_server(settings: Settings, host: str, port: int) -> None:
+    """settings.server on host:port until stopped. Each worker builds the app from `settings`
+    itself: nothing is read back from the environment."""
+    if settings.server == "granian":
+        _serve_granian(settings, host, port)
+    else:
+        _Gunicorn(settings, gunicorn_options(settings, f"{host}:{port}")).run()
+
+
+def granian_options(settings: Settings, host: str, port: int) -> dict[str, Any]:
+    """Options for granian (`feedsvc serve`, `feedsvc web`).
+
+    Connections are held by granian's Rust event loop, not by Python threads (those only run the
+    app), so clients that send nothing or trickle their headers do not starve the others
+    (docs/deploying.md, tests/test_e2e_slow_clients.py). HTTP/1 only: in its default mode, which
+    also takes HTTP/2 without TLS, granian waits for a connection's first bytes with no time limit,
+    and header_read_timeout starts only after them. A worker that crashes is started again (as
+    gunicorn's master does), and one that ignores SIGTERM is killed.
+    """
+    from granian.constants import HTTPModes, Interfaces
     from granian.http import HTTP1Settings
+
+    return {
+        "address": host,
+        "port": port,
+        "interface": Interfaces.WSGI,
+        "http": HTTPModes.http1,
+        "workers": settings.web_workers,
+        "blocking_threads": settings.web_threads,
+        "http1_settings": HTTP1Settings(
+            header_read_timeout=HEADER_READ_SECONDS * 1000, max_buffer_size=MAX_HEADER_BYTES
+        ),
+        "respawn_failed_workers": True,
+        "workers_kill_timeout": WORKER_STOP_SECONDS,
+        "log_access": False,
+    }
+
+
+def _serve_granian(settings: Settings, host: str, port: int) -> None:
+    """granian's Rust HTTP stack in front of the WSGI app. Its workers build the app from these
+    very settings, handed to them as an argument of the loader (pickled, should granian spawn
+    rather than fork)."""
+    from granian import Granian
 
     multiprocess.prepare()  # granian has no child_exit hook: there are no live gauges to mark
     try:
         Granian(
             "feedsvc.web.app:create_app",  # named in logs; the loader below builds the app
-            address=host,
-            port=port,
-            interface=Interfaces.WSGI,
-            workers=settings.web_workers,
-            blocking_threads=settings.web_threads,
-            http1_settings=HTTP1Settings(max_buffer_size=MAX_HEADER_BYTES),
-            log_access=False,
+            **granian_options(settings, host, port),
         ).serve(target_loader=functools.partial(_granian_app, settings))
     finally:
         multiprocess.remove()
@@ -165,7 +205,15 @@ def _serve_granian(settings: Settings, host: str, port: int) -> None:
 
 def _granian_app(settings: Settings, target: str) -> Any:
     """granian's target loader, run in each worker: the app for `settings` (`target` is only
-    the name granian was given)."""
+    the name granian was given).
+
+    A forked worker keeps its parent's SIGTERM and SIGINT handlers until granian sets its own,
+    after this loader returns: a stop asked for while the app loads would only set a flag in the
+    worker's copy of the parent, and granian would wait for that worker for ever. Until then the
+    default action (exit) is right: the worker has no request to finish.
+    """
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     from feedsvc.web.app import create_app  # in the worker, after the metrics folder is set
 
     return create_app(settings)
