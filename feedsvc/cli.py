@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 import json
 import logging
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -181,10 +182,13 @@ def _toml_value(value: object) -> str:
 
 
 def _worker(args: argparse.Namespace, settings: Settings) -> int:
-    from feedsvc.service.scheduler import RefreshWorker
+    from feedsvc.service.scheduler import RefreshWorker, SignalQueue, restart
 
     logging.getLogger("feedsvc").setLevel(logging.DEBUG if args.verbose else logging.INFO)
-    RefreshWorker(settings).run()
+    signals = SignalQueue()  # before the catalog loads: a SIGTERM meanwhile is not lost
+    if RefreshWorker(settings).run(signals) == signal.SIGHUP:
+        logging.getLogger(__name__).info("reloading: starting again with the settings read again")
+        restart()
     return 0
 
 
