@@ -92,7 +92,11 @@ def feedsvc_server(
     }  # fmt: skip
     command = commands[kind]
     with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=REPO, env=clean, stdout=out, stderr=out)
+        # A process group of its own, as a terminal gives a command: a test may signal the
+        # group (a hang-up) without reaching pytest.
+        process = subprocess.Popen(
+            command, cwd=REPO, env=clean, stdout=out, stderr=out, process_group=0
+        )
     url = f"http://127.0.0.1:{port}/"
     try:
         wait_until_up(url + "healthz", process, log)

@@ -1,16 +1,16 @@
 """The refresher process: APScheduler refreshes every `refresh_interval`, watchdog adds a prompt
-refresh after changes, and SIGTERM stops it within STOP_GRACE_SECONDS, whatever it is doing,
-without publishing anything partial.
+refresh after changes, a heartbeat in status.json says it is at work, and SIGTERM stops it within
+STOP_GRACE_SECONDS, whatever it is doing, without publishing anything partial.
 
 Exactly one such process runs per site: `feedsvc worker` (the Procfile's worker: line), or the one
-`feedsvc serve` starts beside its web server. Web workers never refresh.
+`feedsvc serve` starts (and restarts) beside its web server. Web workers never refresh.
 
 Signals are queued, never acted on in their handler. A Python signal handler runs in the main
 thread between two bytecodes of whatever it was doing: stopping APScheduler from there could wait
 for a lock the interrupted code held, and a SIGTERM that came after the handler was installed but
 before the scheduler ran stopped nothing, leaving the process to run until a second one. Here the
-handlers only queue the signal (SignalQueue), and the main thread, which does nothing else, acts
-on it in plain code.
+handlers only queue the signal (SignalQueue), and the main thread, which does nothing else but
+beat while idle, acts on it in plain code.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from feedsvc.pipeline.refresh import Refresher
 from feedsvc.service.hub_pings import HubPinger
 from feedsvc.settings import Settings
+from feedsvc.state.heartbeat import Heartbeat, heartbeat_period, record_heartbeat
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +61,8 @@ class SignalQueue:
     queued by their handlers for the main thread. Made first thing in the process (before the
     catalog loads), so a signal that comes while the refresher starts waits here, not lost.
 
-    SIGHUP stays ignored when it was ignored at start (`nohup`); otherwise it asks for a reload.
+    SIGHUP stays ignored when it was ignored at start (`nohup`, or `feedsvc serve`'s supervisor,
+    which restarts its refresher with re-read settings itself); otherwise it asks for a reload.
     """
 
     def __init__(self) -> None:
@@ -96,9 +98,14 @@ class RefreshWorker:
         self.cancel = threading.Event()  # set on shutdown: a refresh under way gives up
         self.dirty = threading.Event()  # a change arrived while a refresh was running
         self.lock = threading.Lock()
-        self.busy = threading.Lock()  # held by the refresh loop: stopping waits for it
+        # Held by the refresh loop: one refresh at a time, and one writer of status.json (the
+        # main thread beats only while it can take it).
+        self.busy = threading.Lock()
         self.changed: set[str] | None = set()  # sources named by file events; None: scan all
         self.last_full_scan = -float("inf")  # time.monotonic() of the last full scan
+        self.beat_period = heartbeat_period(settings.refresh_interval)
+        self.last_beat = -float("inf")  # time.monotonic() of the last heartbeat
+        self.refresh_started: dt.datetime | None = None  # the refresh under way (real time)
         self.scheduler = BackgroundScheduler(timezone=dt.UTC)
         self.observer: object | None = None
 
@@ -150,11 +157,16 @@ class RefreshWorker:
         )
 
     def _wait(self, signals: SignalQueue) -> int:
-        """Wait for a signal."""
+        """Wait for a signal, beating whenever the refresh loop is idle."""
         while True:
-            received = signals.wait(3600)
+            received = signals.wait(self.beat_period)
             if received is not None:
                 return received
+            if self.busy.acquire(blocking=False):  # else the refresh loop beats itself
+                try:
+                    self._beat()
+                finally:
+                    self.busy.release()
 
     def refresh_until_clean(self) -> None:
         """One refresh, and another at once if files changed while it ran. On schedule it scans
@@ -169,19 +181,38 @@ class RefreshWorker:
                 )
                 if full:
                     self.last_full_scan = time.monotonic()
+                self.refresh_started = utc_now()
+                self._beat()
                 announce = self.pinger.published if self.pinger is not None else None
-                self.refresher.refresh(
-                    self.clock(),
-                    self.cancel,
-                    None if full else changed,
-                    announce,  # queues only: never waits for the hub
-                )
+                try:
+                    self.refresher.refresh(
+                        self.clock(),
+                        self.cancel,
+                        None if full else changed,
+                        announce,  # queues only: never waits for the hub
+                        self._progress,
+                    )
+                finally:
+                    self.refresh_started = None
                 if self.cancel.is_set():
                     return  # stopping: no next run to show
                 job = self.scheduler.get_job(JOB_ID)
                 self.refresher.record_next_run(job.next_run_time if job else None)
+                self._beat()
                 if not self.dirty.is_set():
                     return
+
+    def _progress(self, stage: str, done: int, total: int) -> None:
+        """The refresh is getting on: beat, at most twice per beat period."""
+        if time.monotonic() - self.last_beat >= self.beat_period / 2:
+            self._beat()
+
+    def _beat(self) -> None:
+        """Say in status.json that this process is at work (real time: the web side compares it
+        with its own clock), and since when its refresh under way runs."""
+        self.last_beat = time.monotonic()
+        beat = Heartbeat(os.getpid(), utc_now(), self.beat_period, self.refresh_started)
+        record_heartbeat(self.refresher.status, beat)
 
     def note(self, source: str | None) -> None:
         """A file event named this source (None: something only a full scan can sort out)."""
