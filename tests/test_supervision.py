@@ -20,6 +20,8 @@ from typing import Any
 import pytest
 
 from feedsvc.service.supervisor import Backoff, RefresherSupervisor
+from feedsvc.service.web_server import _Reload
+from feedsvc.settings import load_settings
 
 from .conftest import MakeSettings, parse_feed, read_metrics, write_post
 from .servers import Server, feedsvc_server
@@ -310,3 +312,17 @@ def test_a_refresher_started_by_a_process_that_is_gone_does_not_start(
     assert result.returncode == 0, result.stderr
     assert "the serving process (pid 1) is gone: not starting" in result.stderr
     assert not (settings.state_dir / "current").exists()
+
+
+def test_a_reload_with_a_broken_config_file_keeps_the_settings_in_use(
+    make_settings: MakeSettings, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = make_settings(state_dir=tmp_path / "state")
+    supervisor = RefresherSupervisor(settings)  # not started: reload only notes the settings
+    broken = tmp_path / "feedsvc.toml"
+    broken.write_text("site_title = \n", encoding="utf-8")
+    reload = _Reload(settings, supervisor, lambda: load_settings(broken, env={}))
+    with caplog.at_level(logging.ERROR, logger="feedsvc.service.web_server"):
+        assert reload() is settings
+    assert supervisor.settings is settings
+    assert f"settings not reloaded, the ones in use stay: {broken}: " in caplog.text
