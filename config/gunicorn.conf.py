@@ -31,6 +31,7 @@ limit_request_field_size = _options["limit_request_field_size"]
 errorlog = _options["errorlog"]
 control_socket_disable = _options["control_socket_disable"]
 accesslog = _options["accesslog"]
+post_worker_init = _options["post_worker_init"]  # SIGHUP is the master's (a reload)
 child_exit = _options["child_exit"]  # a dead worker's counts stay in /metrics, its gauges go
 on_exit = _options["on_exit"]  # removes the metrics folder feedsvc made
 

@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 import json
 import logging
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -83,6 +84,9 @@ def _parser() -> argparse.ArgumentParser:
     web_parser.set_defaults(command=_web)
     worker_parser = commands.add_parser(
         "worker", parents=[common], help="refresh on a schedule until stopped (Procfile worker:)"
+    )
+    worker_parser.add_argument(  # set by `feedsvc serve` for the refresher it supervises
+        "--supervised-by", type=int, metavar="PID", help=argparse.SUPPRESS
     )
     worker_parser.set_defaults(command=_worker)
     settings_parser = commands.add_parser(
@@ -163,7 +167,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     )
 
     logging.getLogger("feedsvc").setLevel(logging.DEBUG if args.verbose else logging.INFO)
-    serve(settings, args.host or settings.host, args.port or settings.port)
+    host, port = args.host or settings.host, args.port or settings.port
+    serve(settings, host, port, read_settings=lambda: _settings(args)[0])
     return 0
 
 
@@ -171,7 +176,8 @@ def _web(args: argparse.Namespace, settings: Settings) -> int:
     from feedsvc.service.web_server import serve_web
 
     logging.getLogger("feedsvc").setLevel(logging.DEBUG if args.verbose else logging.INFO)
-    serve_web(settings, args.host or settings.host, args.port or settings.port)
+    host, port = args.host or settings.host, args.port or settings.port
+    serve_web(settings, host, port, read_settings=lambda: _settings(args)[0])
     return 0
 
 
@@ -196,10 +202,16 @@ def _toml_value(value: object) -> str:
 
 
 def _worker(args: argparse.Namespace, settings: Settings) -> int:
-    from feedsvc.service.scheduler import RefreshWorker
+    from feedsvc.service.scheduler import RefreshWorker, SignalQueue, restart
+    from feedsvc.service.supervisor import attach_to_supervisor
 
     logging.getLogger("feedsvc").setLevel(logging.DEBUG if args.verbose else logging.INFO)
-    RefreshWorker(settings).run()
+    if args.supervised_by is not None:
+        attach_to_supervisor(args.supervised_by)
+    signals = SignalQueue()  # before the catalog loads: a SIGTERM meanwhile is not lost
+    if RefreshWorker(settings).run(signals) == signal.SIGHUP:
+        logging.getLogger(__name__).info("reloading: starting again with the settings read again")
+        restart()
     return 0
 
 

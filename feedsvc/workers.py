@@ -159,11 +159,13 @@ def _parent_gone() -> bool:
 def _start_worker(job: Callable[[Any], Any]) -> None:
     """In a new worker: keep the job its pool was made for, and leave stopping to the parent:
     SIGTERM (which the pool sends to end it) kills it even where the parent handles SIGTERM to
-    stop gracefully, and Ctrl-C reaches only the parent."""
+    stop gracefully, and Ctrl-C and a terminal's hang-up (sent to the whole process group) reach
+    only the parent: a worker gone under a running pool would leave it waiting for its task."""
     global _worker_job  # this worker's own: set once, as it starts
     _worker_job = job
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
 
 
 def _run_job(batch: Any) -> Any:

@@ -15,8 +15,9 @@ import sys
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TextIO
 
 import pytest
 
@@ -30,6 +31,7 @@ from feedsvc.pipeline.renderer import DocumentRenderer
 from feedsvc.published.generations import GenerationWriter
 from feedsvc.published.manifest import GENERATIONS, MANIFEST, current_folder, read_manifest
 from feedsvc.published.writers import InPlaceWriter
+from feedsvc.service.scheduler import STOP_GRACE_SECONDS
 from feedsvc.service.web_server import publish_if_missing
 from feedsvc.settings import Settings
 from feedsvc.state.catalog import Catalog, fingerprint
@@ -403,7 +405,8 @@ def _edit_every_post(settings: Settings, mark: str, limit: int | None = None) ->
         path.write_text(text.replace("title: ", f"title: {mark}", 1), encoding="utf-8")
 
 
-def _worker(settings: Settings, **env: str) -> subprocess.Popen[str]:
+def _worker(settings: Settings, log: Path | None = None, **env: str) -> subprocess.Popen[str]:
+    """`feedsvc worker` for `settings`, its output in a pipe, or in the file `log`."""
     variables = {k: v for k, v in os.environ.items() if not k.startswith("FEEDSVC_")}
     variables.update(
         FEEDSVC_CONTENT_DIR=str(settings.content_dir),
@@ -411,13 +414,51 @@ def _worker(settings: Settings, **env: str) -> subprocess.Popen[str]:
         FEEDSVC_SITE_URL=settings.site_url,
         **env,
     )
-    return subprocess.Popen(
-        [sys.executable, "-m", "feedsvc", "worker"],
-        env=variables,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    with contextlib.ExitStack() as files:
+        output = files.enter_context(log.open("w")) if log is not None else subprocess.PIPE
+        return subprocess.Popen(
+            [sys.executable, "-m", "feedsvc", "worker"],
+            env=variables,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+
+
+@contextlib.contextmanager
+def _killed_at_the_end(
+    worker: subprocess.Popen[str], output: _Output | None = None
+) -> Iterator[subprocess.Popen[str]]:
+    """The worker, killed should the test fail before it ends: never left running. Its output
+    pipe is closed at the end, whether `output` reads it or nobody does."""
+    try:
+        yield worker
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+        if output is not None:
+            worker.wait()
+            output.close()
+        else:
+            worker.communicate()
+
+
+def _children(pid: int) -> set[int]:
+    """The processes `pid` has forked (its pool workers), as Linux lists them."""
+    return {
+        int(child)
+        for task in Path(f"/proc/{pid}/task").glob("*")
+        for child in (task / "children").read_text().split()
+    }
+
+
+def _running(pid: int) -> bool:
+    """Whether process `pid` exists and has not ended (a zombie has)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state not in ("Z", "X")
 
 
 def _publishing(settings: Settings) -> bool:
@@ -482,19 +523,129 @@ def test_sigterm_stops_a_refresh_without_publishing_it(site: Settings) -> None:
     Refresher(site).refresh(NOW)
     before = published(site)
     _edit_every_post(site, "停")
-    worker = _worker(site, FEEDSVC_REFRESH_INTERVAL="3600")
-    # Stopped while it writes the new generation, with most documents still to write: the
-    # commit is a second or more of rendering away.
-    wait_for(lambda: 0 < _documents_written(site) < len(before) // 2 or worker.poll() is not None)
-    stopping = time.monotonic()
-    worker.send_signal(signal.SIGTERM)
-    output, _ = worker.communicate(timeout=10)
-    assert time.monotonic() - stopping < 5
+    with _killed_at_the_end(_worker(site, FEEDSVC_REFRESH_INTERVAL="3600")) as worker:
+        # Stopped while it writes the new generation, with most documents still to write: the
+        # commit is a second or more of rendering away.
+        wait_for(
+            lambda: 0 < _documents_written(site) < len(before) // 2 or worker.poll() is not None
+        )
+        stopping = time.monotonic()
+        worker.send_signal(signal.SIGTERM)
+        output, _ = worker.communicate(timeout=10)
+        took = time.monotonic() - stopping
+    print(f"stopped in {took:.2f} s")  # noqa: T201 (shown with -s: the figure asked for)
+    assert took < 5
     assert worker.returncode == 0, output
     assert "stopping (signal 15)" in output
     assert "refresh abandoned" in output and "INFO: refresh: " not in output, output
     assert published(site) == before
     assert_complete(site)
+
+
+STOP_MOMENTS = ["starting", "scheduled", "idle", "refreshing"]
+
+
+def test_sigterm_stops_the_worker_at_any_moment_again_and_again(site: Settings) -> None:
+    """SIGTERM at each moment of a refresher's life, three times over: as it starts (before and
+    while Python loads it), the moment it says it has scheduled its refreshes, while it idles
+    after its first refresh, and while that refresh writes a new generation of every post. Each
+    time the worker is gone within STOP_GRACE_SECONDS and a bit, its forked workers with it, and
+    the published set is complete: the old one, unless the refresh had finished."""
+    Refresher(site).refresh(NOW)
+    posts = {path: path.read_bytes() for path in site.content_dir.iterdir()}
+    slowest = 0.0
+    for round_ in range(3):
+        for moment in STOP_MOMENTS:
+            if moment == "refreshing":  # work for the worker's first refresh, undone after
+                _edit_every_post(site, f"{round_}停")
+            before = published(site)
+            worker = _worker(site, FEEDSVC_REFRESH_INTERVAL="3600")
+            output = _Output(worker)
+            with _killed_at_the_end(worker, output):
+                _reach(moment, round_, site, worker, output, len(before))
+                children = _children(worker.pid)
+                stopping = time.monotonic()
+                worker.send_signal(signal.SIGTERM)
+                worker.wait(timeout=STOP_GRACE_SECONDS + 5)
+                took = time.monotonic() - stopping
+            text = output.text()
+            slowest = max(slowest, took)
+            assert took < STOP_GRACE_SECONDS + 1.5, (moment, took, text)
+            if moment == "starting":  # maybe before Python could handle it: ended by default
+                assert worker.returncode in (0, -signal.SIGTERM), text
+            else:
+                assert worker.returncode == 0, text
+                assert "stopping (signal 15)" in text, text
+            wait_for(lambda: not any(map(_running, children)), seconds=2)  # noqa: B023 (used at once)
+            assert_complete(site)
+            if moment == "refreshing":
+                assert "refresh abandoned" in text and "INFO: refresh: " not in text, text
+                assert published(site) == before
+                for path, data in posts.items():
+                    path.write_bytes(data)
+    print(f"slowest stop: {slowest:.2f} s")  # noqa: T201 (shown with -s: the figure asked for)
+
+
+class _Output:
+    """A worker's output, read line by line as it comes by a thread of its own: a test can act
+    the moment a line shows, and the pipe never fills."""
+
+    def __init__(self, worker: subprocess.Popen[str]) -> None:
+        self.lines: list[str] = []
+        self.changed = threading.Condition()
+        assert worker.stdout is not None
+        self.stream = worker.stdout
+        self.thread = threading.Thread(target=self._read, args=(self.stream,), daemon=True)
+        self.thread.start()
+
+    def _read(self, stream: TextIO) -> None:
+        for line in stream:
+            with self.changed:
+                self.lines.append(line)
+                self.changed.notify_all()
+        with self.changed:
+            self.lines.append("")  # the end
+            self.changed.notify_all()
+
+    def wait_for(self, text: str, seconds: float = 30) -> None:
+        """Return as soon as a line holding `text` has shown (or the output ended)."""
+        with self.changed:
+            found = self.changed.wait_for(
+                lambda: any(text in line for line in self.lines) or "" in self.lines, seconds
+            )
+        assert found, f"no {text!r} within {seconds} s"
+
+    def text(self) -> str:
+        """All of it, once the worker has ended (else what came so far)."""
+        self.thread.join(timeout=10)
+        with self.changed:
+            return "".join(self.lines)
+
+    def close(self) -> None:
+        """After the worker ended: read to the end, then close the pipe."""
+        self.thread.join(timeout=10)
+        self.stream.close()
+
+
+def _reach(
+    moment: str,
+    round_: int,
+    site: Settings,
+    worker: subprocess.Popen[str],
+    output: _Output,
+    documents: int,
+) -> None:
+    """Wait until the worker is at `moment` (see STOP_MOMENTS)."""
+    if moment == "starting":
+        threading.Event().wait(0.4 * round_)  # at once, then while Python imports feedsvc
+    elif moment == "scheduled":
+        output.wait_for("INFO: refreshing ")
+    elif moment == "refreshing":
+        wait_for(lambda: 0 < _documents_written(site) < documents // 2 or worker.poll() is not None)
+    else:
+        output.wait_for("INFO: refresh: ")
+        wait_for(lambda: '"next_run"' in _status(site))
+    assert worker.poll() is None, output.text()
 
 
 def test_worker_refreshes_on_schedule_and_on_changes(site: Settings) -> None:

@@ -29,6 +29,7 @@ from feedsvc.model.index import Index, is_visible
 from feedsvc.model.kinds import FeedKey
 from feedsvc.model.live_index import LiveIndex
 from feedsvc.pipeline.build import BuildReport, archived, build_report
+from feedsvc.pipeline.plan import Progress, no_progress
 from feedsvc.pipeline.renderer import DocumentRenderer
 from feedsvc.published.disk import atomic_write
 from feedsvc.published.generations import Generations, GenerationWriter
@@ -91,21 +92,23 @@ class Refresher:
         cancel: threading.Event | None = None,
         sources: Collection[str] | None = None,
         announce: Callable[[Sequence[str]], None] | None = None,
+        progress: Progress = no_progress,
     ) -> BuildReport | None:
         """One refresh as of `now`: of the whole content directory, or, when file events name
         what changed, of just those `sources`; `announce` is handed the paths it wrote (the hub
         pinger's queue). Returns None when it failed or was cancelled: whatever failed (a full or
         read-only disk, a damaged database, a bug), it is logged and the status says why, and
-        the next refresh tries again, saving what this one could not."""
+        the next refresh tries again, saving what this one could not. `progress` hears of the
+        reading and rendering as they go (the refresher process's heartbeat)."""
         started = time.perf_counter()
         try:
             with exclusive(self.state_dir):
                 try:
-                    report = self._refresh(now, cancel, started, sources, announce)
+                    report = self._refresh(now, cancel, started, sources, announce, progress)
                 except DamagedSetError as exc:  # found while linking: write the set anew now
                     logger.warning("%s: publishing every document anew", exc)
                     self.rewrite = True
-                    report = self._refresh(now, cancel, started, None, announce)
+                    report = self._refresh(now, cancel, started, None, announce, progress)
         except RefreshCancelledError:
             logger.info("refresh abandoned: stopping; nothing was published")
             return None
@@ -160,11 +163,12 @@ class Refresher:
         started: float,
         sources: Collection[str] | None,
         announce: Callable[[Sequence[str]], None] | None,
+        progress: Progress = no_progress,
     ) -> BuildReport:
         if sources is not None and self.refreshed_once:
             update = self.catalog.update_sources(self.settings, sources)
         else:
-            update = self.catalog.update(self.settings, cancel)
+            update = self.catalog.update(self.settings, cancel, progress)
         self._check_removals(update.catalog)
         unchanged = update.read == 0 and not update.removed
         due = self.next_due is not None and self.next_due <= now
@@ -185,7 +189,13 @@ class Refresher:
             signatures: dict[str, str] = {}
             renderer = DocumentRenderer(self.settings, self.entries, self.archive_pages)
             rendered = renderer.render_into(
-                writer, index, self.signatures, signatures, cancel=cancel, changed=changed_feeds
+                writer,
+                index,
+                self.signatures,
+                signatures,
+                cancel=cancel,
+                progress=progress,
+                changed=changed_feeds,
             )
             if cancel is not None and cancel.is_set():
                 raise RefreshCancelledError("stopped before publishing")

@@ -1,24 +1,24 @@
 """Run the web app: granian (the default: `feedsvc serve`, and `feedsvc web`, the Procfile's) or
-gunicorn (behind a buffering proxy), with the refresher process beside it for `feedsvc serve`."""
+gunicorn (behind a buffering proxy); for `feedsvc serve`, with a supervised refresher beside it,
+both reloaded with re-read settings on SIGHUP."""
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import datetime as dt
 import functools
 import logging
-import os
 import signal
-import subprocess
-import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
+from feedsvc.errors import ConfigError
 from feedsvc.pipeline.refresh import Refresher
 from feedsvc.published.manifest import current_folder
-from feedsvc.settings import Settings, to_environment
+from feedsvc.service.supervisor import RefresherSupervisor
+from feedsvc.settings import Settings
 from feedsvc.web import metrics_folder as multiprocess
 
 logger = logging.getLogger(__name__)
@@ -36,7 +36,8 @@ def gunicorn_options(settings: Settings, bind: str) -> dict[str, Any]:
 
     gthread workers keep connections alive (the sync worker closes each one, so every poll would
     pay a new TCP handshake); the request limits refuse overlong URLs and headers before the app.
-    The hooks give the workers one folder to count requests into, so /metrics sums them all.
+    The hooks give the workers one folder to count requests into, so /metrics sums them all,
+    and keep a terminal's hang-up from killing the workers (the master reloads them instead).
     """
     return {
         "bind": bind,
@@ -53,6 +54,7 @@ def gunicorn_options(settings: Settings, bind: str) -> dict[str, Any]:
         "accesslog": None,
         "control_socket_disable": True,  # one shared socket path would clash between sites
         "on_starting": _prepare_metrics,
+        "post_worker_init": _ignore_hangups,
         "child_exit": _worker_exited,
         "on_exit": _remove_metrics,
     }
@@ -61,6 +63,13 @@ def gunicorn_options(settings: Settings, bind: str) -> dict[str, Any]:
 def _prepare_metrics(server: Any) -> None:
     """gunicorn's on_starting, in the master before any worker (and never again on SIGHUP)."""
     multiprocess.prepare()
+
+
+def _ignore_hangups(worker: Any) -> None:
+    """gunicorn's post_worker_init, in each worker: gunicorn leaves SIGHUP at its default there,
+    so the hang-up a terminal sends its whole process group would kill every worker at once while
+    the master, reloading on the same signal, starts new ones. Now only the master acts on it."""
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
 
 
 def _worker_exited(server: Any, worker: Any) -> None:
@@ -85,42 +94,50 @@ def publish_if_missing(settings: Settings) -> None:
             refresher.close()  # this process publishes no more: its spare copy would stay
 
 
-def start_refresher(settings: Settings) -> subprocess.Popen[bytes]:
-    """`feedsvc worker` beside the web server, with the same settings; it dies with its parent."""
-    env = {**os.environ, **to_environment(settings)}
-    command = [sys.executable, "-m", "feedsvc", "worker"]
-    # S603: the command is our own interpreter running feedsvc, no outside input.
-    return subprocess.Popen(command, env=env, preexec_fn=_die_with_parent)  # noqa: S603
+class _Reload:
+    """What SIGHUP does besides the server's own respawning of its workers: read the settings
+    again as the command line did (its config file, the environment, its options), keeping the
+    ones in use when they no longer load, and restart the refresher with them."""
 
+    def __init__(
+        self,
+        settings: Settings,
+        supervisor: RefresherSupervisor | None,
+        read: Callable[[], Settings] | None,
+    ) -> None:
+        self.settings = settings
+        self.supervisor = supervisor
+        self.read = read
 
-def stop_refresher(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM, then wait: a refresh under way finishes or gives up within moments."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _die_with_parent() -> None:
-    """Linux: SIGTERM this child when its parent dies, even by SIGKILL (prctl PR_SET_PDEATHSIG)."""
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGTERM)
+    def __call__(self) -> Settings:
+        """Reload; the settings the new web workers are to use."""
+        if self.read is not None:
+            try:
+                self.settings = self.read()
+            except ConfigError as exc:
+                logger.error("settings not reloaded, the ones in use stay: %s", exc)
+        if self.supervisor is not None:  # feedsvc web runs no refresher
+            self.supervisor.reload(self.settings)
+        return self.settings
 
 
 class _Gunicorn(BaseApplication):
     """gunicorn, configured in code rather than from its command line."""
 
-    def __init__(self, settings: Settings, options: dict[str, Any]) -> None:
+    def __init__(self, settings: Settings, bind: str, reload: _Reload | None = None) -> None:
         self.settings = settings
-        self.options = options
+        self.bind = bind
+        self.reload_settings = reload
+        self.configured = False
         super().__init__()
 
     def load_config(self) -> None:
-        for key, value in self.options.items():
+        """gunicorn calls this as it starts, and again on SIGHUP before starting new workers:
+        then the settings are read again (`host`, `port` and `server` keep their first value)."""
+        if self.configured and self.reload_settings is not None:
+            self.settings = self.reload_settings()
+        self.configured = True
+        for key, value in gunicorn_options(self.settings, self.bind).items():
             self.cfg.set(key, value)
 
     def load(self) -> Any:
@@ -131,31 +148,50 @@ class _Gunicorn(BaseApplication):
         return create_app(self.settings)
 
 
-def serve(settings: Settings, host: str, port: int) -> None:
+def serve(
+    settings: Settings,
+    host: str,
+    port: int,
+    read_settings: Callable[[], Settings] | None = None,
+) -> None:
     """Serve with settings.server until stopped (SIGTERM or Ctrl-C), with one refresher process
-    beside it. Publishes first only when nothing was ever published."""
+    beside it, restarted whenever it ends. Publishes first only when nothing was ever published.
+    SIGHUP reloads: `read_settings` gives the settings anew for the web workers and the
+    refresher, which both restart with them."""
+    # Until the server takes SIGHUP over, a hang-up must not end the service half started; the
+    # refresher starts with it ignored too (see supervisor.attach_to_supervisor).
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
     publish_if_missing(settings)
-    refresher = start_refresher(settings)
+    supervisor = RefresherSupervisor(settings)
+    supervisor.start()
+    reload = _Reload(settings, supervisor, read_settings)
     try:
-        run_server(settings, host, port)
+        run_server(settings, host, port, reload)
     finally:
-        stop_refresher(refresher)
+        supervisor.stop()
 
 
-def serve_web(settings: Settings, host: str, port: int) -> None:
+def serve_web(
+    settings: Settings,
+    host: str,
+    port: int,
+    read_settings: Callable[[], Settings] | None = None,
+) -> None:
     """`feedsvc web`, the Procfile's web: line: the web server alone, until stopped (its worker:
-    line refreshes). Publishes first only when nothing was ever published."""
+    line refreshes). Publishes first only when nothing was ever published. SIGHUP replaces the
+    workers with the settings `read_settings` gives anew."""
     publish_if_missing(settings)
-    run_server(settings, host, port)
+    run_server(settings, host, port, _Reload(settings, None, read_settings))
 
 
-def run_server(settings: Settings, host: str, port: int) -> None:
+def run_server(settings: Settings, host: str, port: int, reload: _Reload) -> None:
     """settings.server on host:port until stopped. Each worker builds the app from `settings`
-    itself: nothing is read back from the environment."""
+    itself: nothing is read back from the environment. SIGHUP calls `reload` for the settings
+    the new workers are to use."""
     if settings.server == "granian":
-        _serve_granian(settings, host, port)
+        _serve_granian(settings, host, port, reload)
     else:
-        _Gunicorn(settings, gunicorn_options(settings, f"{host}:{port}")).run()
+        _Gunicorn(settings, f"{host}:{port}", reload).run()
 
 
 def granian_options(settings: Settings, host: str, port: int) -> dict[str, Any]:
@@ -187,25 +223,41 @@ def granian_options(settings: Settings, host: str, port: int) -> dict[str, Any]:
     }
 
 
-def _serve_granian(settings: Settings, host: str, port: int) -> None:
-    """granian's Rust HTTP stack in front of the WSGI app. Its workers build the app from these
-    very settings, handed to them as an argument of the loader (pickled, should granian spawn
-    rather than fork)."""
+@dataclass
+class _Current:
+    """The settings granian's next workers are to use (replaced on reload): handed to its app
+    loader, in each worker, forked or spawned after the replacement."""
+
+    settings: Settings
+
+
+def _serve_granian(settings: Settings, host: str, port: int, reload: _Reload) -> None:
+    """granian's Rust HTTP stack in front of the same WSGI app (see docs/deploying.md for how it
+    compares). Its workers build the app from these very settings, handed to them as an argument
+    of the loader (pickled, should granian spawn rather than fork). On SIGHUP granian calls its
+    reload hooks, then replaces its workers one by one, each with the settings read again."""
     from granian import Granian
+
+    current = _Current(settings)
+
+    def reload_settings() -> None:
+        current.settings = reload()
 
     multiprocess.prepare()  # granian has no child_exit hook: there are no live gauges to mark
     try:
-        Granian(
+        server = Granian(
             "feedsvc.web.app:create_app",  # named in logs; the loader below builds the app
             **granian_options(settings, host, port),
-        ).serve(target_loader=functools.partial(_granian_app, settings))
+        )
+        server.on_reload(reload_settings)
+        server.serve(target_loader=functools.partial(_granian_app, current))
     finally:
         multiprocess.remove()
 
 
-def _granian_app(settings: Settings, target: str) -> Any:
-    """granian's target loader, run in each worker: the app for `settings` (`target` is only
-    the name granian was given).
+def _granian_app(current: _Current, target: str) -> Any:
+    """granian's target loader, run in each worker: the app for the current settings (`target`
+    is only the name granian was given).
 
     A forked worker keeps its parent's SIGTERM and SIGINT handlers until granian sets its own,
     after this loader returns: a stop asked for while the app loads would only set a flag in the
@@ -216,4 +268,4 @@ def _granian_app(settings: Settings, target: str) -> Any:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     from feedsvc.web.app import create_app  # in the worker, after the metrics folder is set
 
-    return create_app(settings)
+    return create_app(current.settings)

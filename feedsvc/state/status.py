@@ -3,8 +3,9 @@
 The refresher writes it into the state folder after every refresh (`StatusFile`), or, while the
 state folder cannot take it, into a spill file in memory; the web app serves the newer of the two
 as /status.json and /metrics reads its figures at each scrape (`RefreshFigures`), so both always
-say the same, a full disk included. Every key is spelled here and nowhere else. It names no path of
-the server (see _ServerPaths): a bad file's path is relative to the content directory.
+say the same, a full disk included. Every key is spelled here and nowhere else (the refresher's
+heartbeat's in heartbeat.py). It names no path of the server (see _ServerPaths): a bad file's
+path is relative to the content directory.
 """
 
 from __future__ import annotations
@@ -224,7 +225,7 @@ def _add_to_totals(
     kept = totals if isinstance(totals, dict) else {}  # a status file from before totals: none
 
     def before(key: str) -> float:
-        return _number(kept.get(key)) or 0
+        return as_number(kept.get(key)) or 0
 
     return {
         "refreshes": before("refreshes") + 1,
@@ -254,33 +255,35 @@ class RefreshFigures:
     def of(cls, status: dict[str, Any] | None) -> RefreshFigures:
         """The figures of a status as read_status gives it, trusting none of its values."""
         status = status or {}
-        last = _mapping(status.get("last_refresh"))
-        totals = _mapping(status.get("totals"))
+        last = as_mapping(status.get("last_refresh"))
+        totals = as_mapping(status.get("totals"))
         bad = status.get("bad_files")
         return cls(
-            posts=_number(status.get("posts")),
-            feeds=_number(status.get("feeds")),
+            posts=as_number(status.get("posts")),
+            feeds=as_number(status.get("feeds")),
             bad_files=len(bad) if isinstance(bad, list) else None,
-            last_seconds=_number(last.get("seconds")),
-            last_finished=_timestamp(last.get("finished_at")),
+            last_seconds=as_number(last.get("seconds")),
+            last_finished=as_timestamp(last.get("finished_at")),
             last_succeeded=None if not last else last.get("error") is None,
-            last_success=_timestamp(status.get("last_success_at")),
-            refreshes=_number(totals.get("refreshes")),
-            seconds=_number(totals.get("seconds")),
-            failures=_number(totals.get("failures")),
-            written=_number(totals.get("written")),
+            last_success=as_timestamp(status.get("last_success_at")),
+            refreshes=as_number(totals.get("refreshes")),
+            seconds=as_number(totals.get("seconds")),
+            failures=as_number(totals.get("failures")),
+            written=as_number(totals.get("written")),
         )
 
 
-def _mapping(value: object) -> dict[str, Any]:
+def as_mapping(value: object) -> dict[str, Any]:
+    """A status value that should be an object, or an empty one (the file is trusted in nothing)."""
     return value if isinstance(value, dict) else {}
 
 
-def _number(value: object) -> float | None:
+def as_number(value: object) -> float | None:
+    """A status value that should be a number (not a boolean), or None."""
     return value if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
-def _timestamp(text: object) -> float | None:
+def as_timestamp(text: object) -> float | None:
     """Unix time of an ISO 8601 time with a zone, as this file writes them."""
     if not isinstance(text, str):
         return None

@@ -33,6 +33,7 @@ from werkzeug.wsgi import get_path_info, wrap_file
 from feedsvc.model.layout import INDEX_PATH
 from feedsvc.model.polling import polling_hints
 from feedsvc.settings import Settings
+from feedsvc.state.heartbeat import Liveness
 from feedsvc.state.status import read_status
 from feedsvc.web.documents import IDENTITY, Document, LiveSet
 from feedsvc.web.hub_links import link_headers
@@ -113,6 +114,7 @@ def create_app(settings: Settings, clock: Callable[[], float] = time.monotonic) 
         if data is None:
             raise ServiceUnavailable("no refresh has finished yet")
         data["documents"] = len(live.get())
+        data.update(Liveness.of(data, time.time()).as_status())  # at work? how stale?
         return Response(
             json.dumps(data, ensure_ascii=False, indent=1) + "\n",
             mimetype="application/json",

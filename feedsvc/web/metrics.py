@@ -11,6 +11,7 @@ scrape, whichever worker answers it, sums them all.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +28,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 
 from feedsvc.errors import ConfigError
 from feedsvc.model.layout import path_kind
+from feedsvc.state.heartbeat import Liveness
 from feedsvc.state.status import RefreshFigures, read_status
 from feedsvc.web.metrics_folder import FOLDER_VARIABLE
 
@@ -106,7 +108,9 @@ class _RefreshFigures:
             "Documents in the published set being served (feeds, OPML list, index page).",
             value=self.documents(),
         )
-        figures = RefreshFigures.of(read_status(self.state_dir))
+        status = read_status(self.state_dir)
+        figures = RefreshFigures.of(status)
+        yield from _liveness(Liveness.of(status, time.time()))
         succeeded = figures.last_succeeded
         gauges = {
             "feedsvc_posts": ("Posts in the feeds.", figures.posts),
@@ -152,3 +156,20 @@ class _RefreshFigures:
         for name, (documentation, total) in counters.items():
             if total is not None:
                 yield CounterMetricFamily(name, documentation, value=total)
+
+
+def _liveness(liveness: Liveness) -> Iterator[Metric]:
+    """Whether the refresher is at work, and how old the last successful refresh is: the
+    gauges to alert on (see docs/refreshing.md), derived from its heartbeat at each scrape."""
+    yield GaugeMetricFamily(
+        "feedsvc_refresher_up",
+        "1 while the refresher's heartbeat is younger than two of its periods (at most two "
+        "refresh intervals), 0 when it is dead, stuck or has not reported yet.",
+        value=int(liveness.alive),
+    )
+    if liveness.last_success_age is not None:
+        yield GaugeMetricFamily(
+            "feedsvc_last_refresh_success_age_seconds",
+            "Seconds since the last successful refresh finished: how stale the feeds may be.",
+            value=liveness.last_success_age,
+        )
