@@ -17,6 +17,14 @@ from typing import Any
 from feedsvc.state.status import StatusFile, as_mapping, as_number, as_timestamp
 
 REFRESHER = "refresher"  # the key holding the last beat
+DOCUMENTS = "documents"  # /status.json only: documents in the set the answering worker serves
+LIVENESS_KEYS = (  # /status.json only, worked out at each request (Liveness.as_status)
+    "refresher_alive",
+    "heartbeat_age_seconds",
+    "refresh_running_seconds",
+    "last_success_age_seconds",
+)
+SERVED_ONLY_KEYS = frozenset({DOCUMENTS, *LIVENESS_KEYS})  # never in the file itself
 HEARTBEAT_LONGEST_SECONDS = 60.0  # beats come at least this often, whatever refresh_interval is
 MISSED_BEATS = 2  # a heartbeat older than this many beat periods: dead or stuck
 
@@ -92,9 +100,17 @@ class Liveness:
         def rounded(seconds: float | None) -> float | None:
             return None if seconds is None else round(seconds, 3)
 
-        return {
-            "refresher_alive": self.alive,
-            "heartbeat_age_seconds": rounded(self.heartbeat_age),
-            "refresh_running_seconds": rounded(self.refresh_running),
-            "last_success_age_seconds": rounded(self.last_success_age),
-        }
+        values = (
+            self.alive,
+            rounded(self.heartbeat_age),
+            rounded(self.refresh_running),
+            rounded(self.last_success_age),
+        )
+        return dict(zip(LIVENESS_KEYS, values, strict=True))
+
+
+def served_status(status: dict[str, Any], documents: int, now: float) -> dict[str, Any]:
+    """status.json as /status.json serves it: the file as the refresher wrote it, plus what only
+    the answering web worker knows at Unix time `now` (SERVED_ONLY_KEYS): how many documents it
+    serves, and whether the refresher is alive and how stale the feeds may be."""
+    return {**status, DOCUMENTS: documents, **Liveness.of(status, now).as_status()}

@@ -33,7 +33,7 @@ from werkzeug.wsgi import get_path_info, wrap_file
 from feedsvc.model.layout import INDEX_PATH
 from feedsvc.model.polling import polling_hints
 from feedsvc.settings import Settings
-from feedsvc.state.heartbeat import Liveness
+from feedsvc.state.heartbeat import served_status
 from feedsvc.state.status import read_status
 from feedsvc.web.documents import IDENTITY, Document, LiveSet
 from feedsvc.web.hub_links import link_headers
@@ -113,8 +113,7 @@ def create_app(settings: Settings, clock: Callable[[], float] = time.monotonic) 
         data = read_status(settings.state_dir)
         if data is None:
             raise ServiceUnavailable("no refresh has finished yet")
-        data["documents"] = len(live.get())
-        data.update(Liveness.of(data, time.time()).as_status())  # at work? how stale?
+        data = served_status(data, len(live.get()), time.time())  # at work? how stale?
         return Response(
             json.dumps(data, ensure_ascii=False, indent=1) + "\n",
             mimetype="application/json",
