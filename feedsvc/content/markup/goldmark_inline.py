@@ -35,6 +35,7 @@ _URL = re.compile(
 _WWW = re.compile(
     r"""www\.[-a-zA-Z0-9@:%._+~#=]{1,256}\.[a-z]+(?:[/#?][-a-zA-Z0-9@:%_+.~#!?&/=();,'">^{}\[\]`]*)?"""
 )
+_BRACKET = re.compile(r"[\[\]]")
 _EMAIL_LOCAL = re.compile(r"[!#$%&'*+\-./0-9=?A-Z^_`a-z{|}~]+")
 _EMAIL_DOMAIN = re.compile(
     r"[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*"
@@ -223,9 +224,13 @@ def _closes(line: _Line, can_open: bool, can_close: bool) -> bool:
 def _linkify(state: StateInline, silent: bool) -> bool:
     """Goldmark's linkify: a URL (http, https, ftp, www.) or an e-mail address right after a
     space, `(`, a single `~`, at the start of a line, or right after another inline element
-    (Goldmark looks again there, as at a line's start); never inside a link's text."""
+    (Goldmark looks again there, as at a line's start); never inside a link's text, nor after
+    a `[` not yet closed: Goldmark links nothing while a link's text may be open, even one that
+    turns out not to be a link."""
     src, pos = state.src, state.pos
-    if state.linkLevel > 0:
+    # Silent is markdown-it looking for a link text's end (skipToken from parseLinkLabel), so
+    # inside a `[` already: a URL there would run over the `]` and lose the link.
+    if silent or state.linkLevel > 0:
         return False
     char = src[pos]
     skip = 0
@@ -249,21 +254,31 @@ def _linkify(state: StateInline, silent: bool) -> bool:
         if end < 0:
             return False
     end = _trim(line, end)
-    if end <= 0:
+    if end <= 0 or _label_open(state):
         return False
-    if not silent:
-        if skip:
-            state.pending += char
-        text = line[:end]
-        href = ("mailto:" if email else f"{scheme}://" if scheme else "") + text
-        token = state.push("link_open", "a", 1)
-        token.attrs = {"href": url_encode(href)}
-        token.markup, token.info = "linkify", "auto"
-        state.push("text", "", 0).content = text
-        closing = state.push("link_close", "a", -1)
-        closing.markup, closing.info = "linkify", "auto"
+    if skip:
+        state.pending += char
+    text = line[:end]
+    href = ("mailto:" if email else f"{scheme}://" if scheme else "") + text
+    token = state.push("link_open", "a", 1)
+    token.attrs = {"href": url_encode(href)}
+    token.markup, token.info = "linkify", "auto"
+    state.push("text", "", 0).content = text
+    closing = state.push("link_close", "a", -1)
+    closing.markup, closing.info = "linkify", "auto"
     state.pos = start + end
     return True
+
+
+def _label_open(state: StateInline) -> bool:
+    """Whether a `[` before here in the paragraph is still open, as Goldmark keeps a link's
+    text open from its `[` to the next `]` (a `[` that became no link is text here; escaped
+    ones and those in code are other tokens)."""
+    depth = 0
+    texts = [token.content for token in state.tokens if token.type == "text"]
+    for bracket in _BRACKET.findall("".join(texts) + state.pending):
+        depth = depth + 1 if bracket == "[" else max(depth - 1, 0)
+    return depth > 0
 
 
 def _after_element(state: StateInline) -> bool:
