@@ -273,12 +273,25 @@ def _linkify(state: StateInline, silent: bool) -> bool:
 def _label_open(state: StateInline) -> bool:
     """Whether a `[` before here in the paragraph is still open, as Goldmark keeps a link's
     text open from its `[` to the next `]` (a `[` that became no link is text here; escaped
-    ones and those in code are other tokens)."""
-    depth = 0
-    texts = [token.content for token in state.tokens if token.type == "text"]
-    for bracket in _BRACKET.findall("".join(texts) + state.pending):
+    ones and those in code are other tokens). The count so far is kept (tokens only grow while
+    a paragraph is read), so a paragraph of many links is not read again at each."""
+    tokens = state.tokens
+    memo = state.env.get("goldmark_labels")
+    if memo is None or memo[0] is not tokens or memo[1] > len(tokens):
+        memo = state.env["goldmark_labels"] = [tokens, 0, 0]
+    depth = memo[2]
+    for token in tokens[memo[1] :]:
+        if token.type == "text":
+            depth = _brackets(token.content, depth)
+    memo[1], memo[2] = len(tokens), depth
+    return _brackets(state.pending, depth) > 0
+
+
+def _brackets(text: str, depth: int) -> int:
+    """How many `[` are open after `text`, `depth` open before it (a `]` closes the last)."""
+    for bracket in _BRACKET.findall(text):
         depth = depth + 1 if bracket == "[" else max(depth - 1, 0)
-    return depth > 0
+    return depth
 
 
 def _after_element(state: StateInline) -> bool:
