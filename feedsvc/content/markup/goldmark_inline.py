@@ -36,6 +36,10 @@ _WWW = re.compile(
     r"""www\.[-a-zA-Z0-9@:%._+~#=]{1,256}\.[a-z]+(?:[/#?][-a-zA-Z0-9@:%_+.~#!?&/=();,'">^{}\[\]`]*)?"""
 )
 _BRACKET = re.compile(r"[\[\]]")
+_WORD = re.compile(r"\S*")
+_URL_STARTS = ("http:", "https:", "ftp:", "www.")
+_QUOTE_RUN = re.compile(r"'+|\"+")
+_LOOK_AHEAD = 8  # characters after a run of quotes that Goldmark's rules look at (at most 5)
 _EMAIL_LOCAL = re.compile(r"[!#$%&'*+\-./0-9=?A-Z^_`a-z{|}~]+")
 _EMAIL_DOMAIN = re.compile(
     r"[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*"
@@ -98,8 +102,11 @@ def _typographer(state: StateInline, silent: bool) -> bool:
     char = src[pos]
     if char not in "'\"-.<>":
         return False
-    newline = src.find("\n", pos)
-    line = src[pos:] if newline < 0 else src[pos : newline + 1]
+    # The rest of the line as far as the rules look: the run of this quote and a few characters
+    # after it (read to the line's end, a long line made this quadratic).
+    stop = _end_of(_QUOTE_RUN, src, pos, len(src)) + _LOOK_AHEAD
+    newline = src.find("\n", pos, stop)
+    line = src[pos:stop] if newline < 0 else src[pos : newline + 1]
     for symbol, entity in _SYMBOLS:
         if line.startswith(symbol):
             if pos + len(symbol) > state.posMax:
@@ -238,19 +245,25 @@ def _linkify(state: StateInline, silent: bool) -> bool:
         skip = 1
     elif pos and src[pos - 1] != "\n" and not _after_element(state):
         return False
-    start = pos + skip
-    newline = src.find("\n", start)
-    line = src[start : state.posMax if newline < 0 else min(newline, state.posMax)]
-    found = _URL.match(line) if line.startswith(("http:", "https:", "ftp:")) else None
-    scheme = ""
-    if found is None and line.startswith("www."):
-        found, scheme = _WWW.match(line), state.md.options["goldmark_linkify"]
-    email = False
-    end = _url_end(line, found.end()) if found else -1
-    if found is None:
-        if not line or line[0] in _ASCII_PUNCT:
+    start, stop = pos + skip, state.posMax
+    first = src[start : start + 1]
+    if not (first.isascii() and first.isalnum()):  # what every link and address starts with
+        return False
+    found, scheme, line = None, "", ""
+    if src.startswith(_URL_STARTS, start, stop):
+        line = _word(src, start, stop)
+        found = _URL.match(line) if line.startswith(("http:", "https:", "ftp:")) else None
+        if found is None and line.startswith("www."):
+            found, scheme = _WWW.match(line), state.md.options["goldmark_linkify"]
+    email = found is None
+    if found is not None:
+        end = _url_end(line, found.end())
+    else:
+        local = _EMAIL_LOCAL.match(src, start, stop)
+        if local is None or not src.startswith("@", local.end(), stop):
             return False
-        end, email = _email_end(line), True
+        line = line or _word(src, start, stop)
+        end = _email_end(line)
         if end < 0:
             return False
     end = _trim(line, end)
@@ -292,6 +305,18 @@ def _brackets(text: str, depth: int) -> int:
     for bracket in _BRACKET.findall(text):
         depth = depth + 1 if bracket == "[" else max(depth - 1, 0)
     return depth
+
+
+def _word(text: str, start: int, stop: int) -> str:
+    """The text from `start` to the next white space: no link or address holds any, so this is
+    all the rules look at (the rest of the line made a long line quadratic)."""
+    return text[start : _end_of(_WORD, text, start, stop)]
+
+
+def _end_of(pattern: re.Pattern[str], text: str, start: int, stop: int) -> int:
+    """Where `pattern` ends, matched at `start` (`start` when it does not match there)."""
+    found = pattern.match(text, start, stop)
+    return found.end() if found else start
 
 
 def _after_element(state: StateInline) -> bool:
