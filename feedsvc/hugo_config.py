@@ -245,16 +245,20 @@ def hugo_settings(config: HugoConfig) -> dict[str, tuple[Any, str]]:
 
 
 def _rss_settings(config: HugoConfig) -> dict[str, tuple[Any, str]]:
-    """Hugo's RSS limit as item_limit (none by default: every page, as Hugo lists them), and its
-    home feed's path as an alias of feedsvc's RSS feed."""
+    """Hugo's RSS limit as item_limit, and its home feed's path as an alias of feedsvc's RSS
+    feed. Without a limit (Hugo's default, or one below 1, which Hugo's RSS template ignores)
+    Hugo lists every page, whatever the size: so do feedsvc's feeds, with max_feed_bytes 0
+    too, or a site's larger feeds would lose their older posts to the 1 MiB default."""
     settings: dict[str, tuple[Any, str]] = {}
+    limit, where = 0, "Hugo's default RSS limit: none"
     for dotted, written in (("services.rss.limit", "services.rss.limit"), ("rsslimit", "rssLimit")):
-        limit = config.get(dotted)
-        if isinstance(limit, int) and not isinstance(limit, bool):
-            settings["item_limit"] = (max(limit, 0), config.where(dotted, written))
+        value = config.get(dotted)
+        if isinstance(value, int) and not isinstance(value, bool):
+            limit, where = max(value, 0), config.where(dotted, written)
             break
-    else:
-        settings["item_limit"] = (0, "Hugo's default RSS limit: none")
+    settings["item_limit"] = (limit, where)
+    if limit == 0:
+        settings["max_feed_bytes"] = (0, where)
     if rss_enabled(config, "home"):
         where = "Hugo's RSS path"
         if config.get("outputformats.rss.basename") is not None:

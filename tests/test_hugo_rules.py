@@ -139,20 +139,43 @@ def test_a_hugo_sites_configuration_gives_its_settings(tmp_path: Path) -> None:
     assert settings.summary_length == 30
     assert settings.item_limit == 15
     assert sources["item_limit"] == f"{site / 'hugo.toml'}: services.rss.limit"
+    assert settings.max_feed_bytes == 1 << 20  # a site that bounds its feeds: feedsvc's cap too
+    assert "max_feed_bytes" not in sources  # feedsvc's default
     assert settings.site_rss_aliases == ["index.xml"]
     assert settings.site_feed_aliases == []  # no jekyll-feed paths
 
 
 def test_hugos_defaults_without_a_configuration_of_feeds(tmp_path: Path) -> None:
-    """Hugo lists every page in its RSS unless told otherwise: so does feedsvc (item_limit 0)."""
+    """Hugo lists every page in its RSS unless told otherwise, whatever the size: so does
+    feedsvc (item_limit 0, max_feed_bytes 0)."""
     site = _hugo_site(tmp_path, {"config.yaml": "title: T\n"})
     settings, sources = load_settings_with_sources(env={}, overrides={"content_dir": site})
     assert settings.site_rules == "hugo"
-    assert settings.item_limit == 0
+    assert (settings.item_limit, settings.max_feed_bytes) == (0, 0)
     assert sources["item_limit"] == "Hugo's default RSS limit: none"
+    assert sources["max_feed_bytes"] == "Hugo's default RSS limit: none"
     assert settings.summary_length == 70
     assert settings.timezone == "UTC"
     assert settings.site_url == "http://127.0.0.1:8000/"  # no baseURL: feedsvc's own
+
+
+@pytest.mark.parametrize("limit", [-1, 0])
+def test_a_limit_hugo_ignores_lists_every_post(tmp_path: Path, limit: int) -> None:
+    """Hugo's RSS template limits only to a limit of 1 or more."""
+    site = _hugo_site(tmp_path, {"hugo.toml": f"[services.rss]\nlimit = {limit}\n"})
+    settings, sources = load_settings_with_sources(env={}, overrides={"content_dir": site})
+    assert (settings.item_limit, settings.max_feed_bytes) == (0, 0)
+    assert sources["max_feed_bytes"] == f"{site / 'hugo.toml'}: services.rss.limit"
+
+
+def test_feedsvcs_own_max_feed_bytes_wins_over_hugos_none(tmp_path: Path) -> None:
+    site = _hugo_site(tmp_path, {"hugo.toml": 'title = "T"\n'})
+    settings = load_settings(
+        env={"FEEDSVC_MAX_FEED_BYTES": "500000"}, overrides={"content_dir": site}
+    )
+    assert (settings.item_limit, settings.max_feed_bytes) == (0, 500000)
+    site.joinpath("hugo.toml").write_text('title = "T"\n[feedsvc]\nmax_feed_bytes = 400000\n')
+    assert load_settings(env={}, overrides={"content_dir": site}).max_feed_bytes == 400000
 
 
 def test_config_folder_merges_as_hugo_merges(tmp_path: Path) -> None:

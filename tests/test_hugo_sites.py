@@ -474,6 +474,35 @@ def test_nginx_serves_hugos_paths_as_rss(tmp_path: Path) -> None:
         assert get("index.xml")[2] == get("feed.rss")[2]
 
 
+def test_a_large_site_lists_every_post_hugo_lists(tmp_path: Path) -> None:
+    """A site of 400 posts, their whole text over 1 MiB, with Hugo's default RSS limit (none):
+    feedsvc's feeds at Hugo's paths list every post Hugo's do (feedsvc's 1 MiB cap left out
+    the older half before), and the five drafts in neither."""
+    site = tmp_path / "site"
+    posts = site / "content" / "posts"
+    posts.mkdir(parents=True)
+    (site / "hugo.toml").write_text('baseURL = "https://many.example.org/"\ntitle = "Many"\n')
+    paragraph = " ".join(
+        f"Sentence {n} of a paragraph long enough to weigh something." for n in range(6)
+    )
+    for number in range(405):
+        day = dt.date(2020, 1, 1) + dt.timedelta(days=number)
+        (posts / f"post-{number:03d}.md").write_text(
+            f'+++\ntitle = "Post {number}"\ndate = {day}\ntags = ["t{number % 3}"]\n'
+            f"draft = {'true' if number % 81 == 80 else 'false'}\n+++\n"
+            + "\n\n".join([paragraph] * 8),
+            encoding="utf-8",
+        )
+    hugo = build_with_hugo(site, tmp_path / "hugo", NOW)
+    ours = tmp_path / "feedsvc"
+    build(site_settings(site), ours, NOW)
+    for path in (SITE_FEED, "posts/index.xml", "tags/t0/index.xml"):
+        expected = [item.guid for item in rss_items((hugo / path).read_bytes())]
+        assert [item.guid for item in rss_items((ours / path).read_bytes())] == expected, path
+    assert len(rss_items((hugo / SITE_FEED).read_bytes())) == 400
+    assert (ours / SITE_FEED).stat().st_size > 1 << 20  # whole posts: more than the default cap
+
+
 # The oracle's own rules, checked on Hugo's real output and on small pieces.
 def test_hugo_compared_with_itself_has_no_difference(builds: Builds) -> None:
     """The comparison finds nothing between Hugo's feed and itself (pages read back as the

@@ -4,6 +4,8 @@ Hugo's truncation rules on their own."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from feedsvc.content.hugo.go_html import strip_html
@@ -14,6 +16,10 @@ from feedsvc.content.hugo.summary import (
     truncate_by_rune,
     truncate_to_sentence,
 )
+from feedsvc.content.site_bodies import SiteBodies
+from feedsvc.content.text import xml_safe
+from feedsvc.pipeline.build import read_posts
+from feedsvc.settings import load_settings
 
 from .hugo_pages import Case, cases, feedsvc_body
 
@@ -24,6 +30,22 @@ ALL_CASES = cases()
 def test_content_and_summary_are_hugos(case: Case) -> None:
     body = feedsvc_body(case)
     assert (body.content, body.summary) == (case.html, case.summary)
+
+
+def test_a_control_character_counts_in_a_summary_then_leaves(tmp_path: Path) -> None:
+    """A backspace in a Chinese post (a real blog had one) is a character of its summary to
+    Hugo: feedsvc counts it too, and takes it out of what it publishes only then (it took it out
+    before counting, and the summary came out one character longer than Hugo's)."""
+    (case,) = (case for case in ALL_CASES if case.name == "backspace")
+    assert "\b" in case.summary
+    site = tmp_path / "site"
+    (site / "content" / "posts").mkdir(parents=True)
+    (site / "hugo.toml").write_bytes((case.site / "hugo.toml").read_bytes())
+    (site / "content" / "posts" / "backspace.md").write_text(case.source, encoding="utf-8")
+    settings = load_settings(env={}, overrides={"content_dir": site})
+    (post,) = read_posts(settings).posts
+    ((body, _),) = SiteBodies(settings).render([post])
+    assert (body.html, body.summary) == (xml_safe(case.html), xml_safe(case.summary))
 
 
 def test_there_are_cases_for_each_kind_of_summary() -> None:

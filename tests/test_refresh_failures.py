@@ -189,11 +189,20 @@ def _renamed_module(blob: bytes) -> bytes:
     return blob.replace(b"feedsvc.state.catalog", b"feedsvc.state.catalox")
 
 
+def _post_of_an_older_shape(blob: bytes) -> bytes:
+    """A reading pickled by a feedsvc whose Post had a field fewer (its catalog format not
+    bumped): it unpickles, to a Post without `order_key`."""
+    reading = pickle.loads(blob)  # noqa: S301 - the test's own catalog
+    del vars(reading.post)["order_key"]
+    return pickle.dumps(reading)
+
+
 UNDECODABLE: dict[str, Callable[[bytes], bytes]] = {
     "garbage": lambda blob: b"not a pickle at all",
     "renamed module": _renamed_module,
     "not a reading": lambda blob: pickle.dumps({"stamp": (1, 2, 3)}),
     "truncated": lambda blob: blob[: len(blob) // 2],
+    "post of an older shape": _post_of_an_older_shape,
 }
 
 

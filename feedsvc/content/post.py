@@ -38,6 +38,10 @@ class Post:
     mtime_ns: int  # file identity, so a later refresh can tell what changed
     size: int
     inode: int
+    # Where the post stands among posts of the same second: feeds list the one with the greater
+    # key first (model/index.py: order_of). Its `source` on plain and Jekyll sites (the later
+    # path first); Hugo's own order on a Hugo site (content/hugo/order.py).
+    order_key: str
     # The categories the entry names, when not all of `categories`: a Jekyll post's singular
     # `category` alone, as jekyll-feed writes it (`categories` still place it in feeds and URL).
     shown_categories: tuple[str, ...] | None = None

@@ -190,6 +190,7 @@ def _build(path: Path, meta: dict[str, Any], file: FileText, settings: Settings)
         mtime_ns=info.st_mtime_ns,
         size=info.st_size,
         inode=info.st_ino,
+        order_key=source,
         shown_categories=shown,
     )
 

@@ -47,6 +47,20 @@ def in_window(post: Post, moment: float, future: bool, expired: bool) -> bool:
     )
 
 
+def order_of(post: Post) -> tuple[float, str, str]:
+    """A post's place in every feed: feeds list the post with the greater one first, the newer,
+    and of two of the same second the one its site's rules put first (`Post.order_key`; then
+    the source, so that no two posts tie). The index and the live index both order by this,
+    and by it decide which post keeps an id."""
+    return (post.epoch, post.order_key, post.source)
+
+
+def id_taken(post: Post, keeper: Post) -> PostError:
+    """Why `post` is left out: `keeper`, before it in feed order (`order_of`), keeps the id both
+    carry, so no reader sees two entries with one id."""
+    return PostError(Path(post.source), f"id {post.id!r} is already used by {keeper.source}")
+
+
 def build_index(
     posts: Iterable[Post],
     now: dt.datetime,
@@ -56,8 +70,8 @@ def build_index(
     expired: bool = False,
 ) -> Index:
     """Group the visible posts into feeds (at most `item_limit` in each; 0: no limit). Posts are
-    ordered newest first (ties by source path); a second post claiming an id already taken is
-    reported and left out, so no reader sees two entries with one id."""
+    in feed order (`order_of`); a later post claiming an id already taken is reported and left
+    out (`id_taken`)."""
     index = Index(feeds={SITE_FEED: []}, totals={SITE_FEED: 0})
     owner_of_id: dict[str, Post] = {}
     names = FeedNames()
@@ -73,15 +87,13 @@ def build_index(
             (p.publish_at is None and p.expires_at is None) or in_window(p, moment, future, expired)
         )
     ]
-    visible.sort(key=lambda p: (p.epoch, p.source), reverse=True)
+    visible.sort(key=order_of, reverse=True)
     feeds, totals = index.feeds, index.totals
     everything: dict[FeedKey, list[Post]] = {}
     for post in visible:  # 100,000 posts on a large site: keep this loop plain
         first = owner_of_id.setdefault(post.id, post)
         if first is not post:
-            index.problems.append(
-                PostError(Path(post.source), f"id {post.id!r} is already used by {first.source}")
-            )
+            index.problems.append(id_taken(post, first))
             continue
         index.visible += 1
         keys, clashes = names.keys_of(post)

@@ -1,7 +1,8 @@
 """The index kept between refreshes: only changed posts move, so 100,000 posts are not re-sorted.
 
-Each feed keeps every published post it holds as a sorted list of (epoch, source); a snapshot at
-time `now` takes the newest due entries of each by bisection. Snapshots equal what `build_index`
+Each feed keeps every published post it holds as a list sorted in feed order (index.py's
+`order_of`); a snapshot at time `now` takes the newest due entries of each by
+bisection. Snapshots equal what `build_index`
 gives for the same posts (tests/test_live_index.py checks this); which feeds a post is in is
 feed_names.py's rule, shared with the index.
 """
@@ -13,15 +14,15 @@ import datetime as dt
 import math
 import sys
 from collections.abc import Iterable
-from pathlib import Path
 
 from feedsvc.content.post import Post
 from feedsvc.errors import PostError
 from feedsvc.model.feed_names import FeedNames
-from feedsvc.model.index import Index
+from feedsvc.model.index import Index, id_taken, order_of
 from feedsvc.model.kinds import SITE_FEED, FeedKey, FeedKind, feed_order
 
-_LAST = "\U0010ffff"  # sorts after every source at the same epoch
+# A post in a feed's list: its order_of, which ends with its source (the key of `posts`).
+_Entry = tuple[float, str, str]
 # One feed in a snapshot: its newest posts, how many it has, and all of them if it keeps history.
 _Snapshot = tuple[list[Post], int, list[Post] | None]
 
@@ -44,7 +45,7 @@ class LiveIndex:
         self.windows: dict[str, tuple[float, float]] = {}
         self.archived = archived  # kinds whose feeds keep their history (Index.history)
         self.posts: dict[str, Post] = {}  # source -> published post
-        self.members: dict[FeedKey, list[tuple[float, str]]] = {SITE_FEED: []}
+        self.members: dict[FeedKey, list[_Entry]] = {SITE_FEED: []}
         self.claims: dict[str, set[str]] = {}  # id -> sources of the posts that carry it
         self.shared: set[str] = set()  # ids carried by more than one post (rare)
         self.keys_of: dict[str, list[FeedKey]] = {}  # source -> the feeds it is in
@@ -66,7 +67,7 @@ class LiveIndex:
         """The feeds as of `now` (what build_index gives for the same posts), and which feeds may
         differ from the last snapshot. With everything=False the caller vouches that no post
         came due since the last snapshot, so only feeds whose members changed are worked out."""
-        cut = (float("inf") if self.future else now.timestamp(), _LAST)
+        cut = math.inf if self.future else now.timestamp()
         hidden = self._hidden(now.timestamp())
         losers, problems = self._duplicates(cut, hidden)
         last = None if everything or losers or self._last is None else self._last
@@ -82,17 +83,17 @@ class LiveIndex:
                     index.history[key] = history
                 continue
             members = self.members[key]
-            end = bisect.bisect_right(members, cut)
+            end = _due_end(members, cut)
             total = end
             left_out = losers | hidden if hidden else losers
             if left_out:
-                total -= sum(1 for _, source in members[:end] if source in left_out)
+                total -= sum(1 for *_, source in members[:end] if source in left_out)
             if total == 0 and key != SITE_FEED:
                 continue
             entries = list[Post]()
             position = end - 1
             while position >= 0 and len(entries) < self.item_limit:
-                source = members[position][1]
+                source = members[position][2]
                 if source not in left_out:
                     entries.append(self.posts[source])
                 position -= 1
@@ -102,14 +103,14 @@ class LiveIndex:
             if key.kind in self.archived and total > self.item_limit:
                 history = index.history[key] = [
                     self.posts[source]
-                    for _, source in reversed(members[:end])
+                    for *_, source in reversed(members[:end])
                     if source not in left_out
                 ]
             snapshot[key] = (entries, total, history)
         self._last = snapshot
         index.visible = index.totals[SITE_FEED]
         for source in sorted(self.clashes):
-            if self.posts[source].epoch <= cut[0] and source not in hidden:
+            if self.posts[source].epoch <= cut and source not in hidden:
                 index.problems.extend(self.clashes[source])
         return index, changed
 
@@ -126,7 +127,7 @@ class LiveIndex:
         if post.publish_at is not None or post.expires_at is not None:
             start = -math.inf if post.publish_at is None else post.publish_at
             self.windows[post.source] = (start, post.expires_at or math.inf)
-        entry = (post.epoch, post.source)
+        entry = order_of(post)
         for key in keys:
             bisect.insort(self.members.setdefault(key, []), entry)
         self.dirty.update(keys)
@@ -141,7 +142,7 @@ class LiveIndex:
             self.shared.discard(post.id)
         if not claimants:
             del self.claims[post.id]
-        entry = (post.epoch, source)
+        entry = order_of(post)
         keys = self.keys_of.pop(source)
         self.dirty.update(keys)
         for key in keys:
@@ -168,32 +169,35 @@ class LiveIndex:
         times: list[float] = []
         if not self.future:
             site = self.members[SITE_FEED]
-            later = bisect.bisect_right(site, (moment, _LAST))
+            later = _due_end(site, moment)
             if later < len(site):
                 times.append(site[later][0])
         for start, end in self.windows.values():
             times += [t for t in (start, end) if moment < t < math.inf]
         return dt.datetime.fromtimestamp(min(times), dt.UTC) if times else None
 
-    def _duplicates(
-        self, cut: tuple[float, str], hidden: set[str]
-    ) -> tuple[set[str], list[PostError]]:
-        """Posts that reuse a due post's id: the newest keeps it, the others are left out."""
+    def _duplicates(self, cut: float, hidden: set[str]) -> tuple[set[str], list[PostError]]:
+        """Posts that reuse a due post's id: the first in feed order keeps it, as in
+        build_index, the others are left out."""
         losers: set[str] = set()
         problems: list[PostError] = []
         for shared_id in sorted(self.shared):
-            claimants = self.claims[shared_id]
             due = sorted(
                 (
-                    (self.posts[s].epoch, s)
-                    for s in claimants
-                    if (self.posts[s].epoch, s) <= cut and s not in hidden
+                    post
+                    for post in map(self.posts.__getitem__, self.claims[shared_id])
+                    if post.epoch <= cut and post.source not in hidden
                 ),
+                key=order_of,
                 reverse=True,
             )
-            winner = due[0][1] if due else ""
-            for _, source in due[1:]:
-                losers.add(source)
-                reason = f"id {self.posts[source].id!r} is already used by {winner}"
-                problems.append(PostError(Path(source), reason))
+            for post in due[1:]:
+                losers.add(post.source)
+                problems.append(id_taken(post, due[0]))
         return losers, problems
+
+
+def _due_end(members: list[_Entry], cut: float) -> int:
+    """How many of a feed's entries are dated no later than `cut` (they come first): a 1-tuple
+    sorts before every entry that starts with the same number."""
+    return bisect.bisect_left(members, (math.nextafter(cut, math.inf),))

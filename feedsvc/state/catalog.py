@@ -10,6 +10,7 @@ restarted service re-reads nothing that did not change.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import pickle
 import sqlite3
@@ -32,7 +33,10 @@ logger = logging.getLogger(__name__)
 CATALOG_FILE = "catalog.sqlite"
 PARALLEL_READS = 1000  # fewer changed files are read in this process: forking costs more
 READ_BATCH = 250  # files per task handed to a worker
-_FORMAT = 3  # bump when Post or Reading change shape: an old file is then simply ignored
+_FORMAT = 4  # bump when Post or Reading change shape: an old file is then simply ignored
+# Every field a Post has now: a row pickled by a version whose Post had fewer (its format not
+# bumped) decodes to a Post lacking one, read again rather than failing where it is used.
+_POST_FIELDS = frozenset(field.name for field in dataclasses.fields(Post))
 
 
 @dataclass(frozen=True)
@@ -263,8 +267,8 @@ def _decode_rows(rows: Iterable[tuple[str, object]]) -> tuple[dict[str, Reading]
 
 
 def _decode(data: object) -> Reading | None:
-    """One row's Reading, or None when its bytes are not one (damaged, or of a class since
-    renamed)."""
+    """One row's Reading, or None when its bytes are not one (damaged, of a class since renamed,
+    or a Post without a field it has now)."""
     if not isinstance(data, bytes):  # NULL, or text written by hand
         return None
     try:
@@ -276,7 +280,10 @@ def _decode(data: object) -> Reading | None:
         return None
     if not isinstance(reading, Reading) or not (
         (reading.stamp is None or isinstance(reading.stamp, tuple))
-        and (reading.post is None or isinstance(reading.post, Post))
+        and (
+            reading.post is None
+            or (isinstance(reading.post, Post) and vars(reading.post).keys() >= _POST_FIELDS)
+        )
         and (reading.error is None or isinstance(reading.error, PostError))
     ):
         return None

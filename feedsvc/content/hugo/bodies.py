@@ -67,9 +67,11 @@ class HugoBodies:
         )
         cjk = is_cjk_language(meta, self.config.get("hascjklanguage") is True, body)
         rendered = render_hugo_body(body, page, self.settings.summary_length, cjk)
+        # Characters XML forbids go only now: Hugo counts them in a summary (a backspace is a
+        # character of a Chinese summary's 70), so they go after the counting.
         return Body(
-            html=absolute_links(rendered.content, post.url),
-            summary=absolute_links(rendered.summary, post.url),
+            html=absolute_links(xml_safe(rendered.content), post.url),
+            summary=absolute_links(xml_safe(rendered.summary), post.url),
             summary_html=True,
         )
 
@@ -95,7 +97,7 @@ class HugoBodies:
         except FrontMatterError as exc:
             raise PostError(path, str(exc)) from None
         start = text.find(body[:200]) if body else len(text)
-        return meta, xml_safe(body), text.count("\n", 0, max(start, 0)) + 1
+        return meta, body, text.count("\n", 0, max(start, 0)) + 1
 
     def _ref(self, target: str, post: Post) -> str | None:
         """A ref or relref target (`posts/x.md`, `/posts/x`, `x`, a section's folder) -> that

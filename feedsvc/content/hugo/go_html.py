@@ -17,6 +17,8 @@ _URL_RESERVED = frozenset("!#$&*+,/:;=?@[]")
 _HEX = frozenset("0123456789abcdefABCDEF")
 _NEWLINE_MARK = "___hugonl_"
 _BEFORE_STRIP = re.compile(r"\n|</p>|<br>|<br />")
+# A run of white space as Go's unicode.IsSpace sees it (Python's also counts \x1c-\x1f).
+_SPACE_RUN = re.compile(r"([^\S\x1c-\x1f])[^\S\x1c-\x1f]+")
 # What Go's stripTags drops: a script or style element with its content, a comment, a tag
 # (whose quoted attribute values may hold `>`), a declaration.
 _TAG = re.compile(
@@ -119,11 +121,4 @@ def strip_html(html: str) -> str:
         return html
     text = _BEFORE_STRIP.sub(lambda found: " " if found[0] == "\n" else _NEWLINE_MARK, html)
     text = _TAG.sub("", text).replace(_NEWLINE_MARK, "\n")
-    out: list[str] = []
-    previous_space = False
-    for char in text:
-        space = char.isspace() and char not in "\x1c\x1d\x1e\x1f"  # Go's unicode.IsSpace
-        if not (space and previous_space):
-            out.append(char)
-        previous_space = space
-    return "".join(out)
+    return _SPACE_RUN.sub(r"\1", text)

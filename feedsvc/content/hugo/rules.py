@@ -30,6 +30,7 @@ from feedsvc.content.hugo.matter import (
     is_listed,
     truth,
 )
+from feedsvc.content.hugo.order import order_key
 from feedsvc.content.hugo.urls import (
     PageFacts,
     PathRules,
@@ -227,6 +228,7 @@ def build_post(
         mtime_ns=file.info.st_mtime_ns,
         size=file.info.st_size,
         inode=file.info.st_ino,
+        order_key=order_key(meta, title, source),
         publish_at=publish.timestamp() if publish is not None and publish > date else None,
         expires_at=dates.expiry_date.timestamp() if dates.expiry_date is not None else None,
         earlier_feeds=feeds,

@@ -20,6 +20,14 @@ _LINE_NUMBERS = (
     "white-space:pre;-webkit-user-select:none;user-select:none;margin-right:0.4em;"
     "padding:0 0.4em 0 0.4em;color:"
 )
+# Lexers that add a line break to code without one (Chroma's EnsureNL) and emit it when a token
+# runs into it: those of whole lines always; these others after a space or tab, which their
+# white-space token takes with the break (not C#, D or Java, whose white space stops before it).
+_WHOLE_LINES = frozenset(["diff", "udiff", "bash-session", "console", "shell-session"])
+_BREAK_AFTER_SPACE = frozenset(["go", "golang", "js", "javascript", "ts", "tsx", "typescript",
+                                "rust", "rs", "c", "cpp", "c++", "arduino", "metal", "verilog",
+                                "v", "vlang", "systemverilog", "sv", "armasm", "php", "php3",
+                                "php4", "php5", "make", "makefile", "mf", "bsdmake"])  # fmt: skip
 _TABLE = "border-spacing:0;padding:0;margin:0;border:0;"
 _TABLE_CELL = "vertical-align:top;padding:0;margin:0;border:0;"
 _LINK = "outline:none;text-decoration:none;color:inherit"
@@ -151,7 +159,7 @@ def render_code(
         return f'<pre tabindex="0"><code{code_attrs}>{escape(code)}</code></pre>'
     if options.hl_inline:
         return f'<code class="code-inline language-{language}">{escape(code)}</code>'
-    lines = re.findall(r"[^\n]*\n|[^\n]+$", code)
+    lines = re.findall(r"[^\n]*\n|[^\n]+$", _ensured_break(code, language))
     css = _Css(options)
     out = [_div_start(attributes)]
     pre = css.pre()
@@ -180,6 +188,19 @@ def render_code(
     if options.line_nos and options.line_numbers_in_table:
         out.append("</td></tr></table>\n</div>\n")
     return "".join([*out, "</div>"])
+
+
+def _ensured_break(code: str, language: str) -> str:
+    """The code with the line break Chroma's lexer adds at its end when a token takes it: the
+    break a lexer adds is written only if the last token ran into it (Go's `x := 1 ` ends in
+    the white-space token " \n"; `x := 1` ends in the number, and the break is dropped). A
+    line comment that takes the break (Go's `// note` on the last line) is not seen here."""
+    if not code or code.endswith("\n"):
+        return code
+    name = language.lower()
+    if name in _WHOLE_LINES or (name in _BREAK_AFTER_SPACE and code[-1] in " \t"):
+        return code + "\n"
+    return code
 
 
 def _div_start(attributes: Iterable[tuple[str, str]]) -> str:

@@ -16,6 +16,7 @@ from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from markdown_it.renderer import RendererHTML
 from markdown_it.rules_block import StateBlock
+from markdown_it.rules_block.html_block import HTML_SEQUENCES
 from markdown_it.rules_block.paragraph import paragraph
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
@@ -262,7 +263,23 @@ def _raw_html(
     token = tokens[idx]
     if options["goldmark"].unsafe:
         return token.content
-    return OMITTED + "\n" if token.type == "html_block" else OMITTED
+    if token.type != "html_block":
+        return OMITTED
+    return OMITTED + "\n" + (OMITTED + "\n" if _has_closure(token.content) else "")
+
+
+def _has_closure(block: str) -> bool:
+    """Whether an HTML block ends on a closing line of its own, which Goldmark writes (or says
+    it omitted) apart from the rest: a `<pre>`, `<script>`, `<style>`, `<textarea>`, comment,
+    `<?…?>`, `<!X…>` or CDATA block (CommonMark's types 1 to 5) whose end is not on its first
+    line."""
+    first, _, rest = block.rstrip("\n").partition("\n")
+    first = first.lstrip(" ")
+    for opening, closing, _ in HTML_SEQUENCES[:5]:
+        if opening.search(first):
+            last = rest.rpartition("\n")[2]
+            return bool(rest) and not closing.search(first) and bool(closing.search(last))
+    return False
 
 
 def _del(

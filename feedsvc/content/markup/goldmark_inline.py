@@ -35,6 +35,11 @@ _URL = re.compile(
 _WWW = re.compile(
     r"""www\.[-a-zA-Z0-9@:%._+~#=]{1,256}\.[a-z]+(?:[/#?][-a-zA-Z0-9@:%_+.~#!?&/=();,'">^{}\[\]`]*)?"""
 )
+_BRACKET = re.compile(r"[\[\]]")
+_WORD = re.compile(r"\S*")
+_URL_STARTS = ("http:", "https:", "ftp:", "www.")
+_QUOTE_RUN = re.compile(r"'+|\"+")
+_LOOK_AHEAD = 8  # characters after a run of quotes that Goldmark's rules look at (at most 5)
 _EMAIL_LOCAL = re.compile(r"[!#$%&'*+\-./0-9=?A-Z^_`a-z{|}~]+")
 _EMAIL_DOMAIN = re.compile(
     r"[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*"
@@ -97,8 +102,11 @@ def _typographer(state: StateInline, silent: bool) -> bool:
     char = src[pos]
     if char not in "'\"-.<>":
         return False
-    newline = src.find("\n", pos)
-    line = src[pos:] if newline < 0 else src[pos : newline + 1]
+    # The rest of the line as far as the rules look: the run of this quote and a few characters
+    # after it (read to the line's end, a long line made this quadratic).
+    stop = _end_of(_QUOTE_RUN, src, pos, len(src)) + _LOOK_AHEAD
+    newline = src.find("\n", pos, stop)
+    line = src[pos:stop] if newline < 0 else src[pos : newline + 1]
     for symbol, entity in _SYMBOLS:
         if line.startswith(symbol):
             if pos + len(symbol) > state.posMax:
@@ -223,9 +231,13 @@ def _closes(line: _Line, can_open: bool, can_close: bool) -> bool:
 def _linkify(state: StateInline, silent: bool) -> bool:
     """Goldmark's linkify: a URL (http, https, ftp, www.) or an e-mail address right after a
     space, `(`, a single `~`, at the start of a line, or right after another inline element
-    (Goldmark looks again there, as at a line's start); never inside a link's text."""
+    (Goldmark looks again there, as at a line's start); never inside a link's text, nor after
+    a `[` not yet closed: Goldmark links nothing while a link's text may be open, even one that
+    turns out not to be a link."""
     src, pos = state.src, state.pos
-    if state.linkLevel > 0:
+    # Silent is markdown-it looking for a link text's end (skipToken from parseLinkLabel), so
+    # inside a `[` already: a URL there would run over the `]` and lose the link.
+    if silent or state.linkLevel > 0:
         return False
     char = src[pos]
     skip = 0
@@ -233,37 +245,78 @@ def _linkify(state: StateInline, silent: bool) -> bool:
         skip = 1
     elif pos and src[pos - 1] != "\n" and not _after_element(state):
         return False
-    start = pos + skip
-    newline = src.find("\n", start)
-    line = src[start : state.posMax if newline < 0 else min(newline, state.posMax)]
-    found = _URL.match(line) if line.startswith(("http:", "https:", "ftp:")) else None
-    scheme = ""
-    if found is None and line.startswith("www."):
-        found, scheme = _WWW.match(line), state.md.options["goldmark_linkify"]
-    email = False
-    end = _url_end(line, found.end()) if found else -1
-    if found is None:
-        if not line or line[0] in _ASCII_PUNCT:
+    start, stop = pos + skip, state.posMax
+    first = src[start : start + 1]
+    if not (first.isascii() and first.isalnum()):  # what every link and address starts with
+        return False
+    found, scheme, line = None, "", ""
+    if src.startswith(_URL_STARTS, start, stop):
+        line = _word(src, start, stop)
+        found = _URL.match(line) if line.startswith(("http:", "https:", "ftp:")) else None
+        if found is None and line.startswith("www."):
+            found, scheme = _WWW.match(line), state.md.options["goldmark_linkify"]
+    email = found is None
+    if found is not None:
+        end = _url_end(line, found.end())
+    else:
+        local = _EMAIL_LOCAL.match(src, start, stop)
+        if local is None or not src.startswith("@", local.end(), stop):
             return False
-        end, email = _email_end(line), True
+        line = line or _word(src, start, stop)
+        end = _email_end(line)
         if end < 0:
             return False
     end = _trim(line, end)
-    if end <= 0:
+    if end <= 0 or _label_open(state):
         return False
-    if not silent:
-        if skip:
-            state.pending += char
-        text = line[:end]
-        href = ("mailto:" if email else f"{scheme}://" if scheme else "") + text
-        token = state.push("link_open", "a", 1)
-        token.attrs = {"href": url_encode(href)}
-        token.markup, token.info = "linkify", "auto"
-        state.push("text", "", 0).content = text
-        closing = state.push("link_close", "a", -1)
-        closing.markup, closing.info = "linkify", "auto"
+    if skip:
+        state.pending += char
+    text = line[:end]
+    href = ("mailto:" if email else f"{scheme}://" if scheme else "") + text
+    token = state.push("link_open", "a", 1)
+    token.attrs = {"href": url_encode(href)}
+    token.markup, token.info = "linkify", "auto"
+    state.push("text", "", 0).content = text
+    closing = state.push("link_close", "a", -1)
+    closing.markup, closing.info = "linkify", "auto"
     state.pos = start + end
     return True
+
+
+def _label_open(state: StateInline) -> bool:
+    """Whether a `[` before here in the paragraph is still open, as Goldmark keeps a link's
+    text open from its `[` to the next `]` (a `[` that became no link is text here; escaped
+    ones and those in code are other tokens). The count so far is kept (tokens only grow while
+    a paragraph is read), so a paragraph of many links is not read again at each."""
+    tokens = state.tokens
+    memo = state.env.get("goldmark_labels")
+    if memo is None or memo[0] is not tokens or memo[1] > len(tokens):
+        memo = state.env["goldmark_labels"] = [tokens, 0, 0]
+    depth = memo[2]
+    for token in tokens[memo[1] :]:
+        if token.type == "text":
+            depth = _brackets(token.content, depth)
+    memo[1], memo[2] = len(tokens), depth
+    return _brackets(state.pending, depth) > 0
+
+
+def _brackets(text: str, depth: int) -> int:
+    """How many `[` are open after `text`, `depth` open before it (a `]` closes the last)."""
+    for bracket in _BRACKET.findall(text):
+        depth = depth + 1 if bracket == "[" else max(depth - 1, 0)
+    return depth
+
+
+def _word(text: str, start: int, stop: int) -> str:
+    """The text from `start` to the next white space: no link or address holds any, so this is
+    all the rules look at (the rest of the line made a long line quadratic)."""
+    return text[start : _end_of(_WORD, text, start, stop)]
+
+
+def _end_of(pattern: re.Pattern[str], text: str, start: int, stop: int) -> int:
+    """Where `pattern` ends, matched at `start` (`start` when it does not match there)."""
+    found = pattern.match(text, start, stop)
+    return found.end() if found else start
 
 
 def _after_element(state: StateInline) -> bool:
