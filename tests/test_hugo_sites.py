@@ -5,7 +5,6 @@ whole post as Hugo renders it (issue 15)."""
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import http.client
 import shutil
 import urllib.parse
@@ -26,6 +25,7 @@ from feedsvc.settings import Settings, load_settings
 from feedsvc.web.app import create_app
 
 from .conftest import NOW
+from .feed_comparison import assert_only_new, difference, new_entries, pair_entries, reader_id
 from .hugo_oracle import (
     Channel,
     Item,
@@ -284,7 +284,7 @@ def item_problems(
     extra, their order, then each field of each. Items are paired by guid, then link, then
     title, so a post with the wrong guid still has its other fields compared. With `bodies`
     (Hugo's .Content by link), the summary and content are compared too."""
-    pairs, missing, extra = _pair(hugo, feedsvc)
+    pairs, missing, extra = pair_entries(hugo, feedsvc, ("guid", "link", "title"))
     problems = [f"missing: {_name(i)}: in Hugo's feed, not in feedsvc's" for i in missing]
     problems += [f"extra: {_name(i)}: in feedsvc's feed, not in Hugo's" for i in extra]
     hugo_order = [h.guid for h, _ in pairs]
@@ -302,7 +302,11 @@ def item_problems(
                 values.append(
                     (name, normalise_hugo_html(a, h.link), normalise_hugo_html(b, f.link))
                 )
-        fields = [f"  {name}{_difference(name, a, b)}" for name, a, b in values if a != b]
+        fields = [
+            f"  {name}{difference(name, a, b, 'hugo', BODY_FIELDS)}"
+            for name, a, b in values
+            if a != b
+        ]
         if fields:
             problems.append(f"{_name(h)}: {len(fields)} fields differ\n" + "\n".join(fields))
     return problems
@@ -315,40 +319,6 @@ def _order_problem(hugo: list[str], feedsvc: list[str]) -> str:
         f"order, from item {start + 1} of {len(hugo)}:\n  hugo:    {hugo[start : start + 4]}\n"
         f"  feedsvc: {feedsvc[start : start + 4]}"
     )
-
-
-def _pair(
-    hugo: list[Item], feedsvc: list[Item]
-) -> tuple[list[tuple[Item, Item]], list[Item], list[Item]]:
-    """Items paired by guid, then by link, then by title; then those of each side left over."""
-    left = list(feedsvc)
-    pairs: list[tuple[Item, Item]] = []
-    missing = list(hugo)
-    for key in ("guid", "link", "title"):
-        unpaired = []
-        for item in missing:
-            match = next((f for f in left if getattr(f, key) == getattr(item, key)), None)
-            if match is None:
-                unpaired.append(item)
-            else:
-                pairs.append((item, match))
-                left.remove(match)
-        missing = unpaired
-    pairs.sort(key=lambda pair: hugo.index(pair[0]))
-    return pairs, missing, left
-
-
-def _difference(name: str, hugo: object, feedsvc: object) -> str:
-    """The two values, readably: a line diff for bodies, both values otherwise (dates as ISO
-    8601; they compare as instants, as a reader sorts them)."""
-    if name in BODY_FIELDS:
-        assert isinstance(hugo, str) and isinstance(feedsvc, str)
-        diff = difflib.unified_diff(
-            hugo.splitlines(), feedsvc.splitlines(), "hugo", "feedsvc", lineterm=""
-        )
-        return " (normalised):\n      " + "\n      ".join(diff)
-    shown = [v.isoformat() if isinstance(v, dt.datetime) else repr(v) for v in (hugo, feedsvc)]
-    return f":\n      hugo:    {shown[0]}\n      feedsvc: {shown[1]}"
 
 
 def _name(item: Item) -> str:
@@ -367,13 +337,13 @@ def test_a_reader_moving_from_hugo_sees_only_the_new_post(site: str, tmp_path: P
     copy = tmp_path / site
     shutil.copytree(SITES / site, copy)
     before = build_with_hugo(copy, tmp_path / "hugo-before", NOW) / SITE_FEED
-    seen = {_reader_id(entry) for entry in feedparser.parse(before.read_bytes()).entries}
+    seen = {reader_id(entry) for entry in feedparser.parse(before.read_bytes()).entries}
     assert seen, f"Hugo's {SITE_FEED} has no entries"
     name, text = HUGO_SITES[site].new_post
     (copy / name).write_text(text, encoding="utf-8")
     # The control: Hugo itself, rebuilt, shows exactly the new post as new.
     after = build_with_hugo(copy, tmp_path / "hugo-after", NOW) / SITE_FEED
-    expected = _new_entries(feedparser.parse(after.read_bytes()).entries, seen)
+    expected = new_entries(feedparser.parse(after.read_bytes()).entries, seen)
     assert len(expected) == 1, expected
 
     settings = site_settings(copy, state_dir=tmp_path / "state")
@@ -389,26 +359,7 @@ def test_a_reader_moving_from_hugo_sees_only_the_new_post(site: str, tmp_path: P
     parsed = feedparser.parse(data)
     assert not parsed.bozo, parsed.get("bozo_exception")
     assert parsed.version == "rss20", parsed.version
-    new = _new_entries(parsed.entries, seen)
-    assert new.count(expected[0]) == 1, (
-        f"the new post {expected[0]} is not once among the entries the reader sees as new: {new}"
-    )
-    repeats = [entry for entry in new if entry != expected[0]]
-    assert not repeats, (
-        f"{len(repeats)} posts the reader already had come back as new (another id): {repeats}"
-    )
-
-
-def _reader_id(entry: feedparser.FeedParserDict) -> str:
-    """What a feed reader tells entries apart by: the id (RSS guid), else the link."""
-    return str(entry.get("id") or entry.get("link"))
-
-
-def _new_entries(
-    entries: Sequence[feedparser.FeedParserDict], seen: set[str]
-) -> list[tuple[str, str]]:
-    """(title, link) of each entry the reader has not seen, by its id."""
-    return [(e.get("title", ""), e.get("link", "")) for e in entries if _reader_id(e) not in seen]
+    assert_only_new(parsed.entries, seen, expected[0])
 
 
 # Markdown a renderer left as text: a table's rule row, strong emphasis, a footnote reference,

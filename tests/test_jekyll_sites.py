@@ -3,7 +3,6 @@ Jekyll with jekyll-feed publishes, entry by entry and field by field (issue 13).
 
 from __future__ import annotations
 
-import difflib
 import http.client
 import shutil
 import urllib.parse
@@ -21,6 +20,7 @@ from feedsvc.settings import Settings, load_settings
 from feedsvc.web.app import create_app
 
 from .conftest import NOW
+from .feed_comparison import assert_only_new, difference, new_entries, pair_entries, reader_id
 from .jekyll_oracle import (
     Entry,
     FeedHead,
@@ -179,13 +179,13 @@ def test_a_reader_moving_from_jekyll_feed_sees_only_the_new_post(site: str, tmp_
     shutil.copytree(SITES / site, copy)
     path = SITE_FEEDS[site]
     before = build_with_jekyll(copy, tmp_path / "jekyll-before") / path
-    seen = {_reader_id(entry) for entry in feedparser.parse(before.read_bytes()).entries}
+    seen = {reader_id(entry) for entry in feedparser.parse(before.read_bytes()).entries}
     assert seen, f"jekyll-feed's {path} has no entries"
     name, text = NEW_POSTS[site]
     (copy / name).write_text(text, encoding="utf-8")
     # The control: jekyll-feed itself, rebuilt, shows exactly the new post as new.
     after = build_with_jekyll(copy, tmp_path / "jekyll-after") / path
-    expected = _new_entries(feedparser.parse(after.read_bytes()).entries, seen)
+    expected = new_entries(feedparser.parse(after.read_bytes()).entries, seen)
     assert len(expected) == 1, expected
 
     settings = site_settings(copy, state_dir=tmp_path / "state")
@@ -199,26 +199,7 @@ def test_a_reader_moving_from_jekyll_feed_sees_only_the_new_post(site: str, tmp_
     assert status == 200, f"feedsvc answers {status} at /{path}, the URL readers subscribed to"
     parsed = feedparser.parse(data)
     assert not parsed.bozo, parsed.get("bozo_exception")
-    new = _new_entries(parsed.entries, seen)
-    assert new.count(expected[0]) == 1, (
-        f"the new post {expected[0]} is not once among the entries the reader sees as new: {new}"
-    )
-    repeats = [entry for entry in new if entry != expected[0]]
-    assert not repeats, (
-        f"{len(repeats)} posts the reader already had come back as new (another id): {repeats}"
-    )
-
-
-def _reader_id(entry: feedparser.FeedParserDict) -> str:
-    """What a feed reader tells entries apart by: the id, else the link."""
-    return str(entry.get("id") or entry.get("link"))
-
-
-def _new_entries(
-    entries: Sequence[feedparser.FeedParserDict], seen: set[str]
-) -> list[tuple[str, str]]:
-    """(title, link) of each entry the reader has not seen, by its id."""
-    return [(e.get("title", ""), e.get("link", "")) for e in entries if _reader_id(e) not in seen]
+    assert_only_new(parsed.entries, seen, expected[0])
 
 
 def entry_problems(jekyll: list[Entry], feedsvc: list[Entry]) -> list[str]:
@@ -226,7 +207,7 @@ def entry_problems(jekyll: list[Entry], feedsvc: list[Entry]) -> list[str]:
     missing or extra, their order, then each field of each entry. Entries are paired by id,
     then by link, then by title, so a post with the wrong id still has its other fields
     compared."""
-    pairs, missing, extra = _pair(jekyll, feedsvc)
+    pairs, missing, extra = pair_entries(jekyll, feedsvc, ("id", "link", "title"))
     problems = [f"missing: {_name(e)}: in jekyll-feed's feed, not in feedsvc's" for e in missing]
     problems += [f"extra: {_name(e)}: in feedsvc's feed, not in jekyll-feed's" for e in extra]
     jekyll_order = [j.title for j, _ in pairs]
@@ -235,7 +216,7 @@ def entry_problems(jekyll: list[Entry], feedsvc: list[Entry]) -> list[str]:
         problems.append(f"order:\n  jekyll-feed: {jekyll_order}\n  feedsvc:     {feedsvc_order}")
     for j, f in pairs:
         fields = [
-            f"  {name}{_difference(name, a, b)}"
+            f"  {name}{difference(name, a, b, 'jekyll-feed', ('content',))}"
             for name, a, b in _field_values(j, f, ENTRY_FIELDS)
             if a != b
         ]
@@ -249,34 +230,13 @@ def head_problems(
 ) -> list[str]:
     """Every feed-level field in which feedsvc's document differs from jekyll-feed's."""
     problems = [
-        f"feed {name}{_difference(name, a, b)}"
+        f"feed {name}{difference(name, a, b, 'jekyll-feed', ('content',))}"
         for name, a, b in _field_values(jekyll, feedsvc, fields)
         if a != b
     ]
     if not (feedsvc.self_link or "").endswith(".atom"):
         problems.append(f"feed self_link: {feedsvc.self_link!r} is not feedsvc's own Atom URL")
     return problems
-
-
-def _pair(
-    jekyll: list[Entry], feedsvc: list[Entry]
-) -> tuple[list[tuple[Entry, Entry]], list[Entry], list[Entry]]:
-    """Entries paired by id, then by link, then by title; then those of each side left over."""
-    left = list(feedsvc)
-    pairs: list[tuple[Entry, Entry]] = []
-    missing: list[Entry] = []
-    for key in ("id", "link", "title"):
-        unpaired = []
-        for entry in jekyll if key == "id" else missing:
-            match = next((f for f in left if getattr(f, key) == getattr(entry, key)), None)
-            if match is None:
-                unpaired.append(entry)
-            else:
-                pairs.append((entry, match))
-                left.remove(match)
-        missing = unpaired
-    pairs.sort(key=lambda pair: jekyll.index(pair[0]))
-    return pairs, missing, left
 
 
 def _field_values(
@@ -295,19 +255,6 @@ def _field_values(
             b = normalise_html(feedsvc.content, feedsvc.content_base)
         values.append((name, a, b))
     return values
-
-
-def _difference(name: str, jekyll: object, feedsvc: object) -> str:
-    """The two values, readably: a line diff for content, both values (dates as ISO 8601, which
-    compare as instants) otherwise."""
-    if name == "content":
-        assert isinstance(jekyll, str) and isinstance(feedsvc, str)
-        diff = difflib.unified_diff(
-            jekyll.splitlines(), feedsvc.splitlines(), "jekyll-feed", "feedsvc", lineterm=""
-        )
-        return " (normalised):\n      " + "\n      ".join(diff)
-    shown = [v.isoformat() if hasattr(v, "isoformat") else repr(v) for v in (jekyll, feedsvc)]
-    return f":\n      jekyll-feed: {shown[0]}\n      feedsvc:     {shown[1]}"
 
 
 def _name(entry: Entry) -> str:
