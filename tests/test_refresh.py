@@ -566,7 +566,12 @@ def test_sigterm_stops_the_worker_at_any_moment_again_and_again(site: Settings) 
                 children = _children(worker.pid)
                 stopping = time.monotonic()
                 worker.send_signal(signal.SIGTERM)
-                worker.wait(timeout=STOP_GRACE_SECONDS + 5)
+                try:
+                    worker.wait(timeout=STOP_GRACE_SECONDS + 5)
+                except subprocess.TimeoutExpired:  # say where it hung, with what it said so far
+                    with output.changed:
+                        said = "".join(output.lines)
+                    pytest.fail(f"round {round_}, {moment}: still running\n{said}")
                 took = time.monotonic() - stopping
             text = output.text()
             slowest = max(slowest, took)
