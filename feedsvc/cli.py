@@ -202,14 +202,20 @@ def _toml_value(value: object) -> str:
 
 
 def _worker(args: argparse.Namespace, settings: Settings) -> int:
-    from feedsvc.service.scheduler import RefreshWorker, SignalQueue, restart
+    from feedsvc.service.scheduler import RefreshWorker, restart
+    from feedsvc.service.signals import SignalQueue, StopWhileStarting
     from feedsvc.service.supervisor import attach_to_supervisor
 
     logging.getLogger("feedsvc").setLevel(logging.DEBUG if args.verbose else logging.INFO)
     if args.supervised_by is not None:
         attach_to_supervisor(args.supervised_by)
-    signals = SignalQueue()  # before the catalog loads: a SIGTERM meanwhile is not lost
-    if RefreshWorker(settings).run(signals) == signal.SIGHUP:
+    signals = SignalQueue()  # before the catalog loads: a SIGTERM meanwhile ends the start
+    try:
+        received = RefreshWorker(settings).run(signals)
+    except StopWhileStarting as stop:
+        logging.getLogger(__name__).info("stopping (signal %d) while starting", stop.signum)
+        return 0
+    if received == signal.SIGHUP:
         logging.getLogger(__name__).info("reloading: starting again with the settings read again")
         restart()
     return 0

@@ -144,6 +144,9 @@ class _Signals:
     def __init__(self, quiet: int) -> None:
         self.quiet = quiet
 
+    def started(self) -> None:
+        """Nothing to do: no handler to switch."""
+
     def wait(self, seconds: float) -> int | None:
         threading.Event().wait(seconds)  # the wait a real queue makes, with no signal coming
         self.quiet -= 1

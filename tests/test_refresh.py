@@ -10,6 +10,7 @@ import http.client
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -34,7 +35,7 @@ from feedsvc.published.writers import InPlaceWriter
 from feedsvc.service.scheduler import STOP_GRACE_SECONDS
 from feedsvc.service.web_server import publish_if_missing
 from feedsvc.settings import Settings
-from feedsvc.state.catalog import Catalog, fingerprint
+from feedsvc.state.catalog import CATALOG_FILE, Catalog, fingerprint
 from feedsvc.state.lock import LOCK_FILE
 from feedsvc.state.signatures import INCOMPLETE
 
@@ -796,3 +797,38 @@ def test_a_deleted_published_set_is_published_again(site: Settings, lost: str) -
         assert all((again / path).is_file() for path in before)
     finally:
         refresher.close()
+
+
+def test_sigterm_stops_a_worker_still_loading_a_large_catalog(site: Settings) -> None:
+    """A large site's catalog takes seconds to load when the refresher starts (about a minute at
+    a million posts): a SIGTERM then ends the start at once, rather than once the load is done."""
+    Refresher(site).refresh(NOW)
+    _grow_catalog(site.state_dir, rows=LARGE_CATALOG_ROWS)
+    worker = _worker(site, FEEDSVC_REFRESH_INTERVAL="3600")
+    output = _Output(worker)
+    with _killed_at_the_end(worker, output):
+        output.wait_for("INFO: starting: loading the catalog")
+        stopping = time.monotonic()
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=60)
+        took = time.monotonic() - stopping
+    text = output.text()
+    assert took < STOP_GRACE_SECONDS, (took, text)
+    assert worker.returncode == 0, text
+    assert "stopping (signal 15) while starting" in text, text
+    assert "INFO: refreshing " not in text, text
+    assert_complete(site)
+
+
+LARGE_CATALOG_ROWS = 400_000  # about 5 s to load here: longer than a stop may take
+
+
+def _grow_catalog(state_dir: Path, rows: int) -> None:
+    """Copy the catalog's first reading under `rows` sources of files that do not exist: as slow
+    to load as a catalog of that many posts (a refresh would drop them, none runs here)."""
+    with contextlib.closing(sqlite3.connect(state_dir / CATALOG_FILE)) as db, db:
+        source, reading = db.execute("SELECT source, reading FROM readings LIMIT 1").fetchone()
+        db.executemany(
+            "INSERT INTO readings (source, reading) VALUES (?, ?)",
+            ((f"{source}.copy-{n}", reading) for n in range(rows)),
+        )

@@ -5,12 +5,7 @@ STOP_GRACE_SECONDS, whatever it is doing, without publishing anything partial.
 Exactly one such process runs per site: `feedsvc worker` (the Procfile's worker: line), or the one
 `feedsvc serve` starts (and restarts) beside its web server. Web workers never refresh.
 
-Signals are queued, never acted on in their handler. A Python signal handler runs in the main
-thread between two bytecodes of whatever it was doing: stopping APScheduler from there could wait
-for a lock the interrupted code held, and a SIGTERM that came after the handler was installed but
-before the scheduler ran stopped nothing, leaving the process to run until a second one. Here the
-handlers only queue the signal (SignalQueue), and the main thread, which does nothing else but
-beat while idle, acts on it in plain code.
+Signals reach it through service/signals.py, which says why they are never acted on in a handler.
 """
 
 from __future__ import annotations
@@ -20,13 +15,11 @@ import datetime as dt
 import logging
 import multiprocessing
 import os
-import queue
 import signal
 import sys
 import threading
 import time
 from collections.abc import Callable
-from types import FrameType
 from typing import NoReturn
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -34,6 +27,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from feedsvc.pipeline.refresh import Refresher
 from feedsvc.service.hub_pings import HubPinger
+from feedsvc.service.signals import SignalQueue
 from feedsvc.settings import Settings
 from feedsvc.state.heartbeat import Heartbeat, heartbeat_period, record_heartbeat
 
@@ -56,34 +50,6 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-class SignalQueue:
-    """The signals the refresher acts on (SIGTERM, SIGINT, and SIGHUP unless it is ignored),
-    queued by their handlers for the main thread. Made first thing in the process (before the
-    catalog loads), so a signal that comes while the refresher starts waits here, not lost.
-
-    SIGHUP stays ignored when it was ignored at start (`nohup`, or `feedsvc serve`'s supervisor,
-    which restarts its refresher with re-read settings itself); otherwise it asks for a reload.
-    """
-
-    def __init__(self) -> None:
-        self._queue: queue.SimpleQueue[int] = queue.SimpleQueue()
-        self.signals = [signal.SIGTERM, signal.SIGINT]
-        if signal.getsignal(signal.SIGHUP) != signal.SIG_IGN:
-            self.signals.append(signal.SIGHUP)
-        for signum in self.signals:
-            signal.signal(signum, self._put)
-
-    def _put(self, signum: int, frame: FrameType | None) -> None:
-        self._queue.put(signum)  # SimpleQueue.put is reentrant: safe in a signal handler
-
-    def wait(self, seconds: float) -> int | None:
-        """The next signal, waiting at most `seconds` for one; None if none came."""
-        try:
-            return self._queue.get(timeout=seconds) if seconds > 0 else self._queue.get_nowait()
-        except queue.Empty:
-            return None
-
-
 class RefreshWorker:
     """Runs refreshes on a schedule (and on file changes) until stopped."""
 
@@ -93,6 +59,7 @@ class RefreshWorker:
         """`pinger`: tells the WebSub hub what changed; by default the configured hub's, if any."""
         self.settings = settings
         self.clock = clock
+        logger.info("starting: loading the catalog in %s", settings.state_dir)  # long at 1M posts
         self.refresher = Refresher(settings)
         self.pinger = pinger or HubPinger.for_settings(settings)
         self.cancel = threading.Event()  # set on shutdown: a refresh under way gives up
@@ -114,6 +81,7 @@ class RefreshWorker:
         that signal, once the refresh under way has given up (after SIGHUP the caller starts
         again with re-read settings). `signals`: the queue made when the process started."""
         signals = signals or SignalQueue()
+        signals.started()
         received = signals.wait(0)  # one that came while starting: schedule nothing
         try:
             if received is None:
