@@ -34,6 +34,12 @@ Result = TypeVar("Result")
 # stage these add up to hundreds of MB. A fresh fork shares them all again, for a few ms.
 BATCHES_PER_WORKER = 24
 
+# While it waits for a worker's result, the parent calls its `waiting` hook this often: a refresh
+# told to stop gives up within this, not once a batch (seconds on a loaded machine) is done.
+WAIT_SLICE_SECONDS = 0.1
+
+Waiting = Callable[[], None]  # raises to stop waiting (a cancelled refresh); else returns
+
 # In a worker process only: the job its pool was started with (see _start_worker).
 _worker_job: Callable[[Any], Any] | None = None
 
@@ -44,12 +50,16 @@ def worker_count(setting: int) -> int:
 
 
 def run_batches(
-    job: Callable[[Batch], Result], batches: Sequence[Batch], workers: int
+    job: Callable[[Batch], Result],
+    batches: Sequence[Batch],
+    workers: int,
+    waiting: Waiting | None = None,
 ) -> Iterator[Result]:
     """job(batch) for each batch, in order. With more than one worker and more than one batch,
     in that many forked processes; otherwise in this process (no fork, the same results).
 
-    Stopping the iteration early (an exception, a cancelled refresh) terminates the workers.
+    Stopping the iteration early (an exception, a cancelled refresh) terminates the workers;
+    `waiting` is called while a worker's result is awaited, and may raise to stop so.
     """
     if workers <= 1 or len(batches) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         yield from map(job, batches)
@@ -58,7 +68,9 @@ def run_batches(
     logger.debug("%d batches of %s in %d worker processes", len(batches), job.__name__, processes)
     freeze_long_lived_objects()  # the children inherit the heap: see its docstring
     with _pool(job, processes) as pool:
-        yield from pool.imap(_run_job, batches)
+        results = pool.imap(_run_job, batches)
+        for _ in batches:
+            yield _next_result(results, waiting)
 
 
 @dataclass(frozen=True)
@@ -72,7 +84,11 @@ class Step:
 
 
 def run_steps(
-    job: Callable[[Any], Result], steps: Sequence[Step], workers: int, ahead: int = 8
+    job: Callable[[Any], Result],
+    steps: Sequence[Step],
+    workers: int,
+    ahead: int = 8,
+    waiting: Waiting | None = None,
 ) -> Iterator[Result]:
     """job(step.make()) for each step, in order, like run_batches; but a step's batch is made
     only once the results it depends on have been handed to the caller, and the steps after it
@@ -82,7 +98,8 @@ def run_steps(
     the first's results as soon as the second has used them. At most `ahead` steps per worker
     are handed out before their results are taken: enough that a worker whose step stalls on
     the disk (creating thousands of files does, now and then) does not leave the others idle
-    while the caller waits for that step's result, which comes first in order."""
+    while the caller waits for that step's result, which comes first in order. `waiting`: as
+    in run_batches."""
     if workers <= 1 or len(steps) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         yield from (job(step.make()) for step in steps)
         return
@@ -97,10 +114,30 @@ def run_steps(
         for position, step in enumerate(steps):
             while running and (len(running) >= processes * ahead or step.after > handled):
                 handled, result = running.popleft()
-                yield result.get()
+                yield _result(result, waiting)
             running.append((position, pool.apply_async(_run_job, (step.make(),))))
         while running:
-            yield running.popleft()[1].get()
+            yield _result(running.popleft()[1], waiting)
+
+
+def _result(result: AsyncResult[Result], waiting: Waiting | None) -> Result:
+    """A worker's result, calling `waiting` every WAIT_SLICE_SECONDS until it comes."""
+    while waiting is not None and not result.ready():
+        result.wait(WAIT_SLICE_SECONDS)
+        waiting()
+    return result.get()
+
+
+def _next_result(
+    results: multiprocessing.pool.IMapIterator[Result], waiting: Waiting | None
+) -> Result:
+    """The next of imap's results, calling `waiting` every WAIT_SLICE_SECONDS until it comes."""
+    while waiting is not None:
+        try:
+            return results.next(WAIT_SLICE_SECONDS)
+        except multiprocessing.TimeoutError:
+            waiting()
+    return next(results)
 
 
 def freeze_long_lived_objects() -> None:

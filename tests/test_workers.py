@@ -187,3 +187,35 @@ def test_workers_end_quietly_within_seconds_when_their_parent_is_killed(tmp_path
                 os.kill(worker, signal.SIGKILL)
     log = stderr.read_text()
     assert "Traceback" not in log and "Error" not in log, log
+
+
+class _StopError(Exception):
+    """What a cancelled refresh's `waiting` hook raises."""
+
+
+def _stuck(batch: Sequence[int]) -> list[int]:
+    """A batch that takes far longer than any stop may wait (a loaded machine's slow batch)."""
+    time.sleep(60)
+    return list(batch)
+
+
+def _stop_at_once() -> None:
+    raise _StopError
+
+
+@pytest.mark.parametrize("pipelined", [False, True], ids=["batches", "steps"])
+def test_a_stop_asked_for_while_a_batch_runs_needs_no_wait_for_it(pipelined: bool) -> None:
+    """A cancelled refresh stops waiting for the batch in hand: the `waiting` hook runs while a
+    worker's result is awaited, its exception reaches the caller, and the workers are ended."""
+    batches = [[1], [2], [3]]
+    if pipelined:
+        results = run_steps(
+            _stuck, [Step(functools.partial(list, b)) for b in batches], 2, waiting=_stop_at_once
+        )
+    else:
+        results = run_batches(_stuck, batches, 2, waiting=_stop_at_once)
+    started = time.monotonic()
+    with pytest.raises(_StopError):
+        next(results)
+    assert time.monotonic() - started < 30  # not after the batch's minute
+    assert multiprocessing.active_children() == []

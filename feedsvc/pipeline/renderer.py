@@ -201,8 +201,9 @@ class DocumentRenderer:
 
         batches = batched(work, ARCHIVE_PAGE_BATCH)
         written = 0
-        for results in run_batches(render, batches, self.workers if in_workers else 1):
-            _check(cancel, "stopped while rendering archive pages")
+        stop = functools.partial(_check, cancel, "stopped while rendering archive pages")
+        for results in run_batches(render, batches, self.workers if in_workers else 1, stop):
+            stop()
             for path, result, complete in results:
                 if in_workers:
                     writer.record(path, *result)
@@ -259,10 +260,11 @@ class DocumentRenderer:
         steps = [
             Step(functools.partial(self._batch, kind, items), after) for kind, items, after in plan
         ]
-        results = run_steps(render_feeds, steps, self.workers if parallel else 1)
+        stop = functools.partial(_check, cancel, "stopped while rendering feeds")
+        results = run_steps(render_feeds, steps, self.workers if parallel else 1, waiting=stop)
         done = 0
         for (kind, items, _), result in zip(plan, results, strict=True):
-            _check(cancel, "stopped while rendering feeds")
+            stop()
             if kind is StepKind.ENTRIES:
                 for post, (entries, complete) in zip(items, result, strict=True):
                     if complete:

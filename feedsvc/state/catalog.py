@@ -115,11 +115,10 @@ class Catalog:
         for source in update.removed:
             catalog.post_count -= readings.pop(source).post is not None
             failing.pop(source, None)
-        reading_all = _read_all(root, changed, stamps, readings, settings)
+        reading_all = _read_all(root, changed, stamps, readings, settings, lambda: _check(cancel))
         for number, (source, reading) in enumerate(reading_all):
             if number % 256 == 0:
-                if cancel is not None and cancel.is_set():
-                    raise RefreshCancelledError("stopped while reading posts")
+                _check(cancel)
                 if progress is not None:
                     progress("reading posts", number, len(changed))
             old = readings.get(source)
@@ -199,9 +198,11 @@ def _read_all(
     stamps: dict[str, Stamp | None],
     readings: dict[str, Reading],
     settings: Settings,
+    waiting: Callable[[], None],
 ) -> Iterator[tuple[str, Reading]]:
     """(source, new reading) for each source, in order: in worker processes when there are
-    many (a cold start reads every file, and parsing YAML holds the GIL)."""
+    many (a cold start reads every file, and parsing YAML holds the GIL). `waiting`: called
+    while the workers' results are awaited; raises to stop."""
 
     def read(batch: Sequence[str]) -> list[Reading]:
         results = read_posts_in_stages([root / source for source in batch], settings)
@@ -212,8 +213,13 @@ def _read_all(
 
     workers = worker_count(settings.workers) if len(sources) >= PARALLEL_READS else 1
     batches = batched(sources, READ_BATCH)
-    for batch, results in zip(batches, run_batches(read, batches, workers), strict=True):
+    for batch, results in zip(batches, run_batches(read, batches, workers, waiting), strict=True):
         yield from zip(batch, results, strict=True)
+
+
+def _check(cancel: threading.Event | None) -> None:
+    if cancel is not None and cancel.is_set():
+        raise RefreshCancelledError("stopped while reading posts")
 
 
 def _note_failure(failing: dict[str, PostError], source: str, reading: Reading) -> None:
