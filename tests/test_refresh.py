@@ -650,7 +650,12 @@ def _reach(
         wait_for(lambda: 0 < _documents_written(site) < documents // 2 or worker.poll() is not None)
     else:
         output.wait_for("INFO: refresh: ")
-        wait_for(lambda: '"next_run"' in _status(site))
+        try:
+            wait_for(lambda: '"next_run"' in _status(site))
+        except AssertionError:  # seen once in 50 loaded runs: say what the worker had done
+            with output.changed:
+                said = "".join(output.lines)
+            pytest.fail(f"round {round_}: no next_run in {_status(site)!r}\n{said}")
     assert worker.poll() is None, output.text()
 
 
